@@ -1,0 +1,252 @@
+"""Checks of a compiled contract's ``importers`` names and ``runtime`` rules.
+
+Everything here works on the plain data of a compiled contract (dicts, lists, strings and
+numbers; see ``_compile.py``), never on the attrs model, so that a cached contract can be
+checked without loading attrs, cattrs or YAML. A check returns the list of violations it
+found; an empty list means the rule holds. All violations are collected, not only the first.
+"""
+
+from __future__ import annotations
+
+from ._errors import Violation
+from ._pyversion import python_matches
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+    from re import Pattern
+    from typing import Any
+
+    from ._importer import Importer
+    from ._snapshot import Snapshot
+
+    Plain = Mapping[str, Any]
+
+# Names that are treated as secret in messages even when the contract does not say so.
+_SECRET_HINTS = ("KEY", "TOKEN", "SECRET", "PASSW", "CREDENTIAL", "PRIVATE", "AUTH", "COOKIE", "SESSION")
+_SHOWN_CHARS = 60
+
+
+def where(contract: Plain, path: str) -> str:
+    """``"file:line"`` of the contract entry at ``path`` (``/``-separated), or its nearest parent."""
+    lines: Mapping[str, int] = contract["lines"]
+    probe = path
+    while probe:
+        line = lines.get(probe)
+        if line is not None:
+            return f"{contract['source']}:{line}"
+        probe = probe.rpartition("/")[0]
+    return f"{contract['source']}:{lines.get('', 1)}"
+
+
+def quoted(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def quoted_list(items: Sequence[str]) -> str:
+    return "[" + ", ".join(quoted(item) for item in items) + "]"
+
+
+def _fnmatch(name: str, pattern: str) -> bool:
+    if "*" not in pattern and "?" not in pattern and "[" not in pattern:
+        return name == pattern
+    # Imported here: fnmatch pulls in ``re``; only contracts with wildcard importers need it.
+    from fnmatch import fnmatchcase
+
+    return fnmatchcase(name, pattern)
+
+
+def check_importer_name(contract: Plain, importer: Importer | None) -> list[Violation]:
+    """``importers.allow`` and ``importers.deny``: deny wins over allow."""
+    importers: Plain | None = contract["importers"]
+    if importers is None:
+        return []
+    name = importer.name if importer is not None else None
+    found: list[Violation] = []
+    deny: Sequence[str] = importers["deny"]
+    if name is not None:
+        for pattern in deny:
+            if _fnmatch(name, pattern):
+                found.append(
+                    Violation(
+                        "importers.deny",
+                        f"importers.deny in {where(contract, 'importers/deny')} has {quoted(pattern)}, "
+                        f"which matches {name}; import {contract['module']} from a module outside "
+                        f"importers.deny, or change the contract",
+                        where(contract, "importers/deny"),
+                    )
+                )
+                break
+    allow: Sequence[str] | None = importers["allow"]
+    if allow is not None and not found and (name is None or not any(_fnmatch(name, p) for p in allow)):
+        who = name if name is not None else "code outside any Python module"
+        found.append(
+            Violation(
+                "importers.allow",
+                f"importers.allow in {where(contract, 'importers/allow')} is {quoted_list(allow)} "
+                f"and {who} matches none of them; import {contract['module']} from an allowed "
+                f"module, or add a pattern for {who} to importers.allow",
+                where(contract, "importers/allow"),
+            )
+        )
+    return found
+
+
+def check_runtime(contract: Plain, snap: Snapshot) -> list[Violation]:
+    """``runtime``: one mapping, or alternatives of which at least one must hold."""
+    alternatives: Sequence[Plain] = contract["runtime"]
+    if not alternatives:
+        return []
+    if len(alternatives) == 1:
+        return _check_alternative(contract, alternatives[0], 0, snap, "runtime")
+    collected: list[Violation] = []
+    for index, alternative in enumerate(alternatives):
+        found = _check_alternative(contract, alternative, index, snap, f"runtime[{index}]")
+        if not found:
+            return []
+        collected.extend(found)
+    count = len(alternatives)
+    return [
+        Violation(v.rule, f"none of the {count} runtime alternatives holds: {v.message}", v.contract) for v in collected
+    ]
+
+
+def _check_alternative(contract: Plain, rule: Plain, index: int, snap: Snapshot, label: str) -> list[Violation]:
+    found: list[Violation] = []
+    base = f"runtime/{index}"
+
+    python: Plain | None = rule["python"]
+    if python is not None and not python_matches(python["clauses"], snap.python_key, snap.python):
+        at = where(contract, f"{base}/python")
+        found.append(
+            Violation(
+                "runtime.python",
+                f"{label}.python in {at} is {quoted(python['text'])} but this is "
+                f"Python {snap.python}; run it with a matching interpreter",
+                at,
+            )
+        )
+    for key, actual in (("implementation", snap.implementation), ("os", snap.os), ("arch", snap.arch)):
+        allowed: Sequence[str] | None = rule[key]
+        if allowed is not None and actual not in allowed:
+            at = where(contract, f"{base}/{key}")
+            found.append(
+                Violation(
+                    f"runtime.{key}",
+                    f"{label}.{key} in {at} is {quoted_list(allowed)} but this is {actual}",
+                    at,
+                )
+            )
+    env: Mapping[str, Plain] = rule["env"]
+    if env:
+        environ = snap.environ
+        for name, env_rule in env.items():
+            problem = _env_problem(name, env_rule, environ.get(name))
+            if problem is not None:
+                at = where(contract, f"{base}/env/{name}")
+                rule_id, text = problem
+                found.append(Violation(rule_id, f"{label}.env.{name} in {at} {text}", at))
+    packages: Mapping[str, Plain] = rule["packages"]
+    for name, package_rule in packages.items():
+        problem = _package_problem(name, package_rule, snap)
+        if problem is not None:
+            at = where(contract, f"{base}/packages/{name}")
+            rule_id, text = problem
+            found.append(Violation(rule_id, f"{label}.packages.{name} in {at} {text}", at))
+    return found
+
+
+def is_secret_name(name: str, rule: Plain | None = None) -> bool:
+    """Whether values of variable ``name`` must never be shown."""
+    if rule is not None and rule.get("secret"):
+        return True
+    upper = name.upper()
+    return any(hint in upper for hint in _SECRET_HINTS)
+
+
+def _shown(name: str, rule: Plain, value: str) -> str:
+    if is_secret_name(name, rule):
+        return "its value (secret, not shown)"
+    if len(value) > _SHOWN_CHARS:
+        return f"it is {quoted(value[:_SHOWN_CHARS])}... ({len(value)} characters)"
+    return f"it is {quoted(value)}"
+
+
+_regexes: dict[str, Pattern[str]] = {}
+
+# A value longer than this never matches a ``matches`` rule: together with the load-time
+# refusal of nested quantifiers and back-references, it bounds the regular expression's work.
+MAX_MATCHED_CHARS = 4096
+
+
+def _full_match(pattern: str, value: str) -> bool:
+    if len(value) > MAX_MATCHED_CHARS:
+        return False
+    compiled = _regexes.get(pattern)
+    if compiled is None:
+        # Imported here: ``re`` is only needed by contracts with a ``matches`` rule.
+        import re
+
+        compiled = _regexes[pattern] = re.compile(pattern)
+    return compiled.fullmatch(value) is not None
+
+
+def _env_problem(name: str, rule: Plain, value: str | None) -> tuple[str, str] | None:
+    if rule["absent"]:
+        if value is None:
+            return None
+        return ("runtime.env.absent", f"requires {name} to be unset, but it is set; unset {name}")
+    if value is None:
+        if not rule["required"]:
+            return None
+        return ("runtime.env.required", f"requires {name} to be set, and it is not; set {name}")
+    equals: str | None = rule["equals"]
+    if equals is not None and value != equals:
+        expected = "its expected value" if is_secret_name(name, rule) else quoted(equals)
+        return (
+            "runtime.env.equals",
+            f"requires {name} to be {expected}, but {_shown(name, rule, value)}",
+        )
+    one_of: Sequence[str] | None = rule["one_of"]
+    if one_of is not None and value not in one_of:
+        expected = "one of its expected values" if is_secret_name(name, rule) else f"one of {quoted_list(one_of)}"
+        return ("runtime.env.one_of", f"requires {name} to be {expected}, but {_shown(name, rule, value)}")
+    matches: str | None = rule["matches"]
+    if matches is not None and not _full_match(matches, value):
+        return (
+            "runtime.env.matches",
+            f"requires {name} to match {quoted(matches)} in full, but {_shown(name, rule, value)}",
+        )
+    return None
+
+
+def _package_problem(name: str, rule: Plain, snap: Snapshot) -> tuple[str, str] | None:
+    installed = snap.distribution_version(name)
+    if rule["absent"]:
+        if installed is None:
+            return None
+        return (
+            "runtime.packages.absent",
+            f"requires {name} not to be installed, but {name} {installed} is; uninstall it",
+        )
+    if installed is None:
+        return ("runtime.packages.missing", f"requires {name} to be installed, and it is not; install it")
+    specifier: str | None = rule["version"]
+    if specifier is None or _version_in(installed, specifier):
+        return None
+    return (
+        "runtime.packages.version",
+        f"requires {name} {specifier}, but {name} {installed} is installed",
+    )
+
+
+def _version_in(version: str, specifier: str) -> bool:
+    # Imported here: packaging is needed only for contracts with a ``packages`` version rule.
+    from packaging.specifiers import SpecifierSet
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        parsed = Version(version)
+    except InvalidVersion:
+        return False
+    return SpecifierSet(specifier).contains(parsed, prereleases=True)

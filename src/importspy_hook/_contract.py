@@ -1,0 +1,151 @@
+"""The contract model: frozen, slotted attrs classes mirroring contract format version 1.
+
+Values are already normalised here (aliases resolved, shorthands expanded, the ``python``
+specifier compiled), so that the plain data cattrs unstructures from a :class:`Contract` is
+exactly what the checks read. Nothing on the enforcement path imports this module.
+"""
+
+from __future__ import annotations
+
+from typing import NewType
+
+import attrs
+from attrs import frozen
+
+#: A dotted module name or an ``fnmatch`` pattern (``payments.*``).
+ModulePattern = NewType("ModulePattern", str)
+#: A Python identifier.
+Identifier = NewType("Identifier", str)
+#: An annotation as spelled in source (``list[str]``, ``Registry``, ``None``).
+AnnotationText = NewType("AnnotationText", str)
+#: ``raise`` or ``warn``.
+OnViolation = NewType("OnViolation", str)
+#: ``class`` or ``instance``.
+Scope = NewType("Scope", str)
+#: Canonical OS, architecture and implementation names, one or a list in YAML.
+OsNames = NewType("OsNames", tuple[str, ...])
+ArchNames = NewType("ArchNames", tuple[str, ...])
+ImplementationNames = NewType("ImplementationNames", tuple[str, ...])
+#: A full-match regular expression, checked at load time.
+Regex = NewType("Regex", str)
+#: A PEP 440 specifier set for an installed distribution.
+Specifier = NewType("Specifier", str)
+#: An environment variable's expected value.
+EnvText = NewType("EnvText", str)
+
+
+@frozen
+class Argument:
+    name: Identifier
+    annotation: AnnotationText | None = None
+
+
+@frozen
+class Function:
+    name: Identifier
+    arguments: tuple[Argument, ...] = ()
+    returns: AnnotationText | None = None
+
+
+@frozen
+class Variable:
+    name: Identifier
+    annotation: AnnotationText | None = None
+    #: Whether the contract gives a value (``value: null`` means "must be None").
+    has_value: bool = False
+    value: object = None
+
+
+@frozen
+class Attribute:
+    name: Identifier
+    scope: Scope = Scope("class")
+    annotation: AnnotationText | None = None
+    has_value: bool = False
+    value: object = None
+
+
+@frozen
+class Class:
+    name: Identifier
+    bases: tuple[str, ...] = ()
+    attributes: tuple[Attribute, ...] = ()
+    methods: tuple[Function, ...] = ()
+
+
+@frozen
+class Members:
+    variables: tuple[Variable, ...] = ()
+    functions: tuple[Function, ...] = ()
+    classes: tuple[Class, ...] = ()
+
+
+@frozen
+class Importers:
+    #: ``None``: anyone may import.
+    allow: tuple[ModulePattern, ...] | None = None
+    deny: tuple[ModulePattern, ...] = ()
+    require: Members | None = None
+
+
+@frozen
+class VersionClause:
+    """One clause of a compiled ``python`` specifier (``>=3.10`` -> ``>=``, ``(3, 10)``)."""
+
+    operator: str
+    release: tuple[int, ...]
+    #: ``(rank, number)`` with rank 0 for ``a``, 1 for ``b``, 2 for ``rc``; ``None`` if final.
+    pre: tuple[int, int] | None
+    wildcard: bool
+    text: str
+
+
+@frozen
+class PythonSpec:
+    text: str
+    clauses: tuple[VersionClause, ...]
+
+
+@frozen
+class EnvRule:
+    equals: EnvText | None = None
+    one_of: tuple[EnvText, ...] | None = None
+    matches: Regex | None = None
+    required: bool = True
+    absent: bool = False
+    secret: bool = False
+
+
+@frozen
+class PackageRule:
+    version: Specifier | None = None
+    absent: bool = False
+
+
+@frozen
+class Runtime:
+    python: PythonSpec | None = None
+    implementation: ImplementationNames | None = None
+    os: OsNames | None = None
+    arch: ArchNames | None = None
+    env: dict[str, EnvRule] = attrs.field(factory=dict)
+    packages: dict[str, PackageRule] = attrs.field(factory=dict)
+
+
+@frozen
+class Contract:
+    """One contract file.
+
+    :ivar module: the governed module name or pattern.
+    :ivar source: the contract file, as it was named when loaded.
+    :ivar lines: line of each entry, by ``/``-joined path (``importers/allow``).
+    """
+
+    module: ModulePattern
+    source: str = ""
+    lines: dict[str, int] = attrs.field(factory=dict)
+    schema: int = 1
+    on_violation: OnViolation = OnViolation("raise")
+    importers: Importers | None = None
+    runtime: tuple[Runtime, ...] = ()
+    provides: Members | None = None

@@ -1,0 +1,183 @@
+"""The ``sys.meta_path`` finder, and installing it.
+
+``find_spec`` runs for every import in the process while the global import lock is held
+(``_bootstrap._find_spec``), so for a name without a contract it returns ``None`` after the
+registry's fast test and nothing else. It never raises: an exception from a finder aborts the
+import with no later finder tried, so any failure here must become "not mine".
+"""
+
+from __future__ import annotations
+
+import sys
+
+from ._errors import ContractWarning
+from ._loader import GuardedLoader
+from ._registry import Registry
+from ._snapshot import forget_distributions
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+    from importlib.machinery import ModuleSpec
+    from os import PathLike
+    from types import ModuleType, TracebackType
+
+    PathSpec = str | PathLike[str] | Iterable[str | PathLike[str]]
+
+
+class ContractFinder:
+    """Finds the real spec of a protected module and wraps its loader in a checking proxy."""
+
+    __slots__ = ("registry",)
+
+    # Marks our finder across copies of this module (a re-imported package, a .pth and a
+    # src checkout), so that installing never stacks a second finder.
+    _importspy_hook_finder = True
+
+    def __init__(self, registry: Registry) -> None:
+        self.registry = registry
+
+    def __repr__(self) -> str:
+        return f"<ContractFinder over {len(self.registry)} contracts>"
+
+    def find_spec(
+        self, fullname: str, path: Sequence[str] | None = None, target: ModuleType | None = None
+    ) -> ModuleSpec | None:
+        registry = self.registry
+        if fullname not in registry.exact and not fullname.startswith(registry.prefixes):
+            pattern = registry.pattern
+            if pattern is None or pattern(fullname) is None:
+                return None
+        try:
+            return self._guarded_spec(registry, fullname, path, target)
+        except Exception:
+            # A later finder's error will surface when the import system asks it directly.
+            return None
+
+    def _guarded_spec(
+        self, registry: Registry, fullname: str, path: Sequence[str] | None, target: ModuleType | None
+    ) -> ModuleSpec | None:
+        spec: ModuleSpec | None = None
+        # A snapshot: another thread may change sys.meta_path meanwhile. Finders are called
+        # directly, never through importlib.util.find_spec, which would recurse into us and
+        # import parent packages.
+        for finder in tuple(sys.meta_path):
+            if getattr(type(finder), "_importspy_hook_finder", False):
+                continue
+            find = getattr(finder, "find_spec", None)
+            if find is None:
+                continue
+            spec = find(fullname, path, target)
+            if spec is not None:
+                break
+        if spec is None:
+            return None
+        loader = spec.loader
+        # Namespace packages have no loader yet; built-in and frozen specs carry the
+        # importer *class*, which is shared process-wide and must never be wrapped.
+        if (
+            loader is None
+            or isinstance(loader, type)
+            or spec.origin in ("built-in", "frozen")
+            or not hasattr(loader, "exec_module")
+        ):
+            return spec
+        contracts = registry.contracts_for(fullname)
+        if contracts:
+            spec.loader = GuardedLoader(loader, contracts, registry)  # type: ignore[assignment]
+        return spec
+
+    def invalidate_caches(self) -> None:
+        """Forget cached distribution versions (``importlib.invalidate_caches()`` calls this)."""
+        forget_distributions()
+
+
+class Installation:
+    """The handle :func:`install` returns: ``.uninstall()``, or use it as a context manager."""
+
+    __slots__ = ("finder",)
+
+    def __init__(self, finder: ContractFinder) -> None:
+        self.finder = finder
+
+    @property
+    def registry(self) -> Registry:
+        return self.finder.registry
+
+    def uninstall(self) -> None:
+        """Remove the finder from ``sys.meta_path`` (no error if it is already gone)."""
+        _remove(self.finder)
+
+    def __enter__(self) -> Installation:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.uninstall()
+
+    def __repr__(self) -> str:
+        return f"<Installation of {self.finder!r}>"
+
+
+def _installed() -> ContractFinder | None:
+    for finder in sys.meta_path:
+        if getattr(type(finder), "_importspy_hook_finder", False):
+            return finder  # type: ignore[return-value]
+    return None
+
+
+def _remove(finder: object) -> None:
+    try:
+        sys.meta_path.remove(finder)  # type: ignore[arg-type]
+    except ValueError:
+        pass
+
+
+def install(contracts: PathSpec | Registry = "contracts", *, on_violation: str | None = None) -> Installation:
+    """Guard imports with contracts: put one :class:`ContractFinder` first on ``sys.meta_path``.
+
+    Installing again replaces the contracts of the one finder (latest wins) and moves it back
+    to the front; it never stacks a second finder.
+
+    :param contracts: a contract file or folder, a list of them, or a :class:`Registry`.
+    :param on_violation: ``"raise"`` or ``"warn"`` to override every contract's own setting.
+    :returns: an :class:`Installation` with ``.uninstall()``, usable as a context manager.
+    :raises ContractError: when a contract cannot be read or is not valid.
+    """
+    if isinstance(contracts, Registry):
+        registry = contracts
+        if on_violation is not None:
+            registry = Registry(contracts.contracts, on_violation=on_violation)
+    else:
+        registry = Registry.load(contracts, on_violation=on_violation)
+    finder = _installed()
+    if finder is None:
+        finder = ContractFinder(registry)
+    else:
+        finder.registry = registry
+        _remove(finder)
+    sys.meta_path.insert(0, finder)
+    _warn_already_imported(registry)
+    return Installation(finder)
+
+
+def uninstall() -> None:
+    """Remove every importspy_hook finder from ``sys.meta_path``."""
+    for finder in [f for f in sys.meta_path if getattr(type(f), "_importspy_hook_finder", False)]:
+        _remove(finder)
+
+
+def _warn_already_imported(registry: Registry) -> None:
+    imported = sorted(name for name in tuple(sys.modules) if registry.covers(name))
+    if imported:
+        import warnings
+
+        warnings.warn(
+            ContractWarning(
+                f"{', '.join(imported)} {'was' if len(imported) == 1 else 'were'} imported before "
+                f"importspy_hook was installed and cannot be guarded; install the hook earlier "
+                f"(at start-up, or with the IMPORTSPY_HOOK_CONTRACTS variable)"
+            ),
+            stacklevel=3,
+        )

@@ -1,0 +1,159 @@
+"""The proxy loader that checks a protected import before the module's code runs.
+
+The proxy defines ``create_module`` and ``exec_module`` and forwards every other attribute
+(``get_code``, ``get_source``, ``get_resource_reader``, ``is_package``, ``get_filename``,
+``get_data``, ...) to the real loader, so that ``linecache``, ``importlib.resources``,
+``pkgutil`` and ``runpy`` keep working. Once the checks pass, the real loader is handed back
+to ``module.__loader__`` and ``module.__spec__.loader`` (as ``importlib.util.LazyLoader``
+does), so nothing after the import can tell the hook was there.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from ._checks import check_importer_name, check_runtime
+from ._errors import ContractWarning, ImporterViolation, RuntimeViolation, StructureViolation
+from ._importer import find_importer
+from ._snapshot import snapshot
+from ._structure import check_members
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+    from importlib.machinery import ModuleSpec
+    from types import ModuleType
+    from typing import Any
+
+    from ._errors import ContractViolation, Violation
+    from ._importer import Importer
+    from ._registry import Registry
+
+    Plain = Mapping[str, Any]
+
+
+class GuardedLoader:
+    """Wraps one load of one protected module; a new proxy is made for every load."""
+
+    __slots__ = ("_real", "_contracts", "_registry", "_checked")
+
+    def __init__(self, real: Any, contracts: tuple[Plain, ...], registry: Registry) -> None:
+        self._real = real
+        self._contracts = contracts
+        self._registry = registry
+        self._checked = False
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._real, name)
+
+    def __repr__(self) -> str:
+        return f"<GuardedLoader of {self._real!r}>"
+
+    def create_module(self, spec: ModuleSpec) -> ModuleType | None:
+        if _runs_code_on_create(self._real):
+            # An extension module's code runs in create_module (single-phase init runs it
+            # all there), so it must be checked now, not in exec_module.
+            check_before(spec.name, spec.origin, self._contracts, self._registry, find_importer(1))
+            self._checked = True
+        create = getattr(self._real, "create_module", None)
+        return None if create is None else create(spec)
+
+    def exec_module(self, module: ModuleType) -> None:
+        name = module.__name__
+        spec = module.__spec__
+        origin = spec.origin if spec is not None else getattr(module, "__file__", None)
+        if not self._checked:
+            check_before(name, origin, self._contracts, self._registry, find_importer(1))
+        real = self._real
+        module.__loader__ = real
+        if spec is not None:
+            spec.loader = real
+        real.exec_module(module)
+        check_after(name, origin, self._contracts, self._registry, module)
+
+
+def _runs_code_on_create(loader: object) -> bool:
+    bootstrap = sys.modules.get("_frozen_importlib_external")
+    extension = getattr(bootstrap, "ExtensionFileLoader", None)
+    return extension is not None and isinstance(loader, extension)
+
+
+def check_before(
+    name: str, origin: str | None, contracts: Sequence[Plain], registry: Registry, importer: Importer | None
+) -> None:
+    """Importer name, then runtime, then importer structure; raise or warn on violation."""
+    snap = snapshot()
+    subject = f"the importer {importer.name}" if importer is not None and importer.name else "the importer"
+    namespace: Mapping[str, object] = importer.namespace if importer is not None else {}
+    found: list[tuple[Plain, list[Violation]]] = []
+    for phase in range(3):
+        for contract in contracts:
+            if phase == 0:
+                violations = check_importer_name(contract, importer)
+            elif phase == 1:
+                violations = check_runtime(contract, snap)
+            else:
+                violations = check_members(contract, "importers.require", namespace, subject)
+            if violations:
+                found.append((contract, violations))
+    if found:
+        who = importer.describe() if importer is not None else "code outside any Python module"
+        _report(f"{name} may not be imported by {who}", name, origin, importer, found, registry)
+
+
+def check_after(
+    name: str, origin: str | None, contracts: Sequence[Plain], registry: Registry, module: ModuleType
+) -> None:
+    """``provides``: what the protected module must define once it ran."""
+    found: list[tuple[Plain, list[Violation]]] = []
+    for contract in contracts:
+        violations = check_members(contract, "provides", module.__dict__, name)
+        if violations:
+            found.append((contract, violations))
+    if found:
+        _report(f"{name} does not provide what its contract requires", name, origin, None, found, registry)
+
+
+_KINDS: tuple[tuple[str, type[ContractViolation]], ...] = (
+    ("importers.allow", ImporterViolation),
+    ("importers.deny", ImporterViolation),
+    ("runtime.", RuntimeViolation),
+)
+
+
+def violation_class(rule: str) -> type[ContractViolation]:
+    """The exception class for a rule id: the kind of its first violation decides."""
+    for prefix, cls in _KINDS:
+        if rule.startswith(prefix):
+            return cls
+    return StructureViolation
+
+
+def _report(
+    header: str,
+    name: str,
+    origin: str | None,
+    importer: Importer | None,
+    found: list[tuple[Plain, list[Violation]]],
+    registry: Registry,
+) -> None:
+    raised: list[Violation] = []
+    warned: list[Violation] = []
+    for contract, violations in found:
+        (warned if registry.mode(contract) == "warn" else raised).extend(violations)
+    importer_name = importer.name if importer is not None else None
+    if warned:
+        # Imported here: warnings is already loaded in practice, but not needed on success.
+        import warnings
+
+        text = f"{header}: " + "; ".join(v.message for v in warned)
+        if importer is not None:
+            warnings.warn_explicit(
+                ContractWarning(text), ContractWarning, importer.file, importer.line, module=importer_name
+            )
+        else:
+            warnings.warn(ContractWarning(text), stacklevel=2)
+    if raised:
+        cls = violation_class(raised[0].rule)
+        text = f"{header}: " + "; ".join(v.message for v in raised)
+        raise cls(text, name=name, path=origin, importer=importer_name, violations=raised)
