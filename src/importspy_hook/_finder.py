@@ -84,7 +84,7 @@ class ContractFinder:
             return spec
         contracts = registry.contracts_for(fullname)
         if contracts:
-            spec.loader = GuardedLoader(loader, contracts, registry)  # type: ignore[assignment]
+            spec.loader = GuardedLoader(loader, contracts, registry, spec.origin)  # type: ignore[assignment]
         return spec
 
     def invalidate_caches(self) -> None:

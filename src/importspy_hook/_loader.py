@@ -22,7 +22,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
     from importlib.machinery import ModuleSpec
-    from types import ModuleType
+    from types import CodeType, ModuleType
     from typing import Any
 
     from ._errors import ContractViolation, Violation
@@ -35,10 +35,13 @@ if TYPE_CHECKING:
 class GuardedLoader:
     """Wraps one load of one protected module; a new proxy is made for every load."""
 
-    __slots__ = ("_real", "_contracts", "_registry", "_checked")
+    __slots__ = ("_real", "_contracts", "_registry", "_checked", "_origin")
 
-    def __init__(self, real: Any, contracts: tuple[Plain, ...], registry: Registry) -> None:
+    def __init__(
+        self, real: Any, contracts: tuple[Plain, ...], registry: Registry, origin: str | None = None
+    ) -> None:
         self._real = real
+        self._origin = origin
         self._contracts = contracts
         self._registry = registry
         self._checked = False
@@ -57,6 +60,16 @@ class GuardedLoader:
             self._checked = True
         create = getattr(self._real, "create_module", None)
         return None if create is None else create(spec)
+
+    def get_code(self, fullname: str) -> CodeType | None:
+        # runpy (``python -m``, ``runpy.run_module``) takes the code object from the loader and
+        # runs it itself, never calling exec_module (runpy.py ``_get_module_details``); the
+        # import system never calls the proxy's get_code (the real loader calls its own), so a
+        # call here is someone about to run the module's code: check it like an import by the
+        # caller. Under ``python -m`` only runpy frames are on the stack: the importer is None.
+        check_before(fullname, self._origin, self._contracts, self._registry, find_importer(1))
+        code: CodeType | None = self._real.get_code(fullname)
+        return code
 
     def exec_module(self, module: ModuleType) -> None:
         name = module.__name__
