@@ -41,6 +41,9 @@ from ._finder import (
     install as install,
 )
 from ._finder import (
+    self_check as self_check,
+)
+from ._finder import (
     uninstall as uninstall,
 )
 from ._registry import Registry as Registry
@@ -69,6 +72,7 @@ __all__ = [
     "Violation",
     "install",
     "load_contract",
+    "self_check",
     "snapshot",
     "uninstall",
 ]
