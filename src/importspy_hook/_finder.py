@@ -14,7 +14,7 @@ import sys
 from ._errors import ContractError, ContractWarning
 from ._loader import GuardedLoader
 from ._registry import Registry
-from ._snapshot import forget_distributions
+from ._snapshot import forget_distributions, hook_is_importing
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -53,6 +53,8 @@ class ContractFinder:
             pattern = registry.pattern
             if pattern is None or pattern(fullname) is None:
                 return None
+        if hook_is_importing():
+            return None
         meta_path = sys.meta_path
         if not meta_path or meta_path[0] is not self:
             self._warn_front()
@@ -214,6 +216,7 @@ def install(contracts: PathSpec | Registry = "contracts", *, on_violation: str |
         stamp = contracts_stamp(contracts)
         registry = Registry.load(contracts, on_violation=on_violation)
         source = (contracts, on_violation)
+    preload_check_modules(registry)
     finder = _installed()
     if finder is None:
         finder = ContractFinder(registry)
@@ -224,6 +227,45 @@ def install(contracts: PathSpec | Registry = "contracts", *, on_violation: str |
     sys.meta_path.insert(0, finder)
     _warn_already_imported(registry)
     return Installation(finder)
+
+
+def preload_check_modules(registry: Registry) -> None:
+    """Import now, before the finder is in place, what the contracts' checks will import.
+
+    A check that first imports ``importlib.metadata`` while the user's own import of one of
+    its dependencies (``email``, ``zipfile``, ...) is half done would get that module half
+    initialised (the module lock is re-entrant) and fail, or leave it broken for later imports.
+    Loading these modules at install time avoids it; they are the hook's own imports, so a
+    contract on one of them is reported as "imported before importspy_hook was installed".
+    """
+    needs: set[str] = set()
+    package = None
+    for contract in registry.contracts:
+        importers = contract.get("importers") or {}
+        if importers.get("allow") or importers.get("deny"):
+            needs.add("fnmatch")
+        for alternative in contract.get("runtime") or ():
+            packages = alternative.get("packages")
+            if packages:
+                package = next(iter(packages))
+                needs.update(("importlib.metadata", "packaging.specifiers", "packaging.version"))
+            if any(rule.get("matches") for rule in (alternative.get("env") or {}).values()):
+                needs.add("re")
+    for name in sorted(needs):
+        if name not in sys.modules:
+            try:
+                __import__(name)
+            except ImportError:  # packaging missing: the check that needs it will say so
+                pass
+    if package is not None:
+        # Reading one distribution's metadata imports what importlib.metadata loads lazily
+        # (email.parser, ...). Nothing is cached: versions are still read when checked.
+        try:
+            from importlib import metadata
+
+            metadata.version(package)
+        except Exception:
+            pass
 
 
 def self_check() -> list[str]:

@@ -15,7 +15,7 @@ import sys
 from ._checks import check_importer_name, check_runtime
 from ._errors import ContractWarning, ImporterViolation, RuntimeViolation, StructureViolation
 from ._importer import find_importer
-from ._snapshot import snapshot
+from ._snapshot import enter_own_imports, leave_own_imports, snapshot
 from ._structure import check_members
 
 TYPE_CHECKING = False
@@ -37,9 +37,7 @@ class GuardedLoader:
 
     __slots__ = ("_real", "_contracts", "_registry", "_checked", "_origin")
 
-    def __init__(
-        self, real: Any, contracts: tuple[Plain, ...], registry: Registry, origin: str | None = None
-    ) -> None:
+    def __init__(self, real: Any, contracts: tuple[Plain, ...], registry: Registry, origin: str | None = None) -> None:
         self._real = real
         self._origin = origin
         self._contracts = contracts
@@ -99,16 +97,20 @@ def check_before(
     subject = f"the importer {importer.name}" if importer is not None and importer.name else "the importer"
     namespace: Mapping[str, object] = importer.namespace if importer is not None else {}
     found: list[tuple[Plain, list[Violation]]] = []
-    for phase in range(3):
-        for contract in contracts:
-            if phase == 0:
-                violations = check_importer_name(contract, importer)
-            elif phase == 1:
-                violations = check_runtime(contract, snap)
-            else:
-                violations = check_members(contract, "importers.require", namespace, subject)
-            if violations:
-                found.append((contract, violations))
+    outer = enter_own_imports()
+    try:
+        for phase in range(3):
+            for contract in contracts:
+                if phase == 0:
+                    violations = check_importer_name(contract, importer)
+                elif phase == 1:
+                    violations = check_runtime(contract, snap)
+                else:
+                    violations = check_members(contract, "importers.require", namespace, subject)
+                if violations:
+                    found.append((contract, violations))
+    finally:
+        leave_own_imports(outer)
     if found:
         who = importer.describe() if importer is not None else "code outside any Python module"
         _report(f"{name} may not be imported by {who}", name, origin, importer, found, registry)
@@ -119,10 +121,14 @@ def check_after(
 ) -> None:
     """``provides``: what the protected module must define once it ran."""
     found: list[tuple[Plain, list[Violation]]] = []
-    for contract in contracts:
-        violations = check_members(contract, "provides", module.__dict__, name)
-        if violations:
-            found.append((contract, violations))
+    outer = enter_own_imports()
+    try:
+        for contract in contracts:
+            violations = check_members(contract, "provides", module.__dict__, name)
+            if violations:
+                found.append((contract, violations))
+    finally:
+        leave_own_imports(outer)
     if found:
         _report(f"{name} does not provide what its contract requires", name, origin, None, found, registry)
 
