@@ -18,7 +18,7 @@ import cattrs
 from cattrs.errors import ForbiddenExtraKeysError, IterableValidationError, IterableValidationNote
 from cattrs.gen import make_dict_structure_fn, override
 
-from ._checks import quoted, quoted_list
+from ._checks import MAX_MATCHED_CHARS, quoted, quoted_list
 from ._contract import (
     AnnotationText,
     ArchNames,
@@ -193,7 +193,10 @@ def _structure_regex(value: object, _: type) -> Regex:
         raise ValueError(f"{quoted(text)} is not a valid regular expression: {exc.msg} at position {exc.pos}") from None
     risk = regex_risk(parsed.pattern)
     if risk:
-        raise ValueError(f"{quoted(text)} {risk}; rewrite it without nested repetition or back-references")
+        raise ValueError(
+            f"{quoted(text)} {risk}; rewrite it without nested repetition, back-references "
+            f"or more than three unbounded repetitions"
+        )
     return Regex(text)
 
 
@@ -202,12 +205,17 @@ def regex_risk(pattern: str) -> str | None:
 
     Refused: back-references, and a repetition (``*``, ``+``, ``{m,n}`` with ``n > 1``)
     around another repetition or an alternation: the shapes of catastrophic backtracking.
+    Also refused: repetitions in sequence whose combined ways to split a value exceed
+    ``(MAX_MATCHED_CHARS + 1) ** 3``: ``a*a*a*a*b`` backtracks in about ``n**4 / 24`` steps
+    (seconds at 256 characters, hours at 4096), so at most three unbounded repetitions are
+    accepted, while bounded ones such as ``[0-9]{1,3}`` cost little.
     """
     try:
         parser: Any = re._parser  # type: ignore[attr-defined]
     except AttributeError:  # Python 3.10
         import sre_parse as parser
     tree = parser.parse(pattern)
+    ways = [1]
 
     def walk(items: Any, inside_repeat: bool) -> str | None:
         for op, arg in items:
@@ -216,6 +224,7 @@ def regex_risk(pattern: str) -> str | None:
                 return "uses a back-reference"
             if name.endswith("REPEAT"):
                 _, high, body = arg
+                ways[0] *= min(high, MAX_MATCHED_CHARS) + 1
                 if inside_repeat and high > 1:
                     return "nests one repetition inside another"
                 found = walk(body, inside_repeat or high > 1)
@@ -237,7 +246,10 @@ def regex_risk(pattern: str) -> str | None:
                         return found
         return None
 
-    return walk(tree, False)
+    found = walk(tree, False)
+    if found is None and ways[0] > (MAX_MATCHED_CHARS + 1) ** 3:
+        return "has too many repetitions in sequence to match in bounded time"
+    return found
 
 
 def _structure_specifier(value: object, _: type) -> Specifier:
