@@ -176,9 +176,9 @@ _regexes: dict[str, Pattern[str]] = {}
 
 # A value longer than this never matches a ``matches`` rule: together with the load-time
 # refusal of nested quantifiers, back-references and more than three unbounded repetitions
-# (``_convert.regex_risk``), it bounds the regular expression's work to about 256**3 / 6
-# backtracking steps: under 0.1 s for the worst patterns measured (``a*?a*?a*?b``). With 4096,
-# ``a*a*a*b`` took about 30 s and ``.*-.*-.*-.*-z`` hours.
+# (``_convert.regex_risk``), it bounds the regular expression's work to a few times 256**3 / 6
+# backtracking steps: 0.15 s for the worst accepted pattern measured (``a*?a*?a*?a?a?b``).
+# With 4096, ``a*a*a*b`` took about 30 s and ``.*-.*-.*-.*-z`` hours.
 MAX_MATCHED_CHARS = 256
 
 
