@@ -10,8 +10,6 @@ does), so nothing after the import can tell the hook was there.
 
 from __future__ import annotations
 
-import sys
-
 from ._checks import check_importer_name, check_runtime
 from ._errors import ContractWarning, ImporterViolation, RuntimeViolation, StructureViolation
 from ._importer import find_importer
@@ -51,11 +49,15 @@ class GuardedLoader:
         return f"<GuardedLoader of {self._real!r}>"
 
     def create_module(self, spec: ModuleSpec) -> ModuleType | None:
-        if _runs_code_on_create(self._real):
-            # An extension module's code runs in create_module (single-phase init runs it
-            # all there), so it must be checked now, not in exec_module.
-            check_before(spec.name, spec.origin, self._contracts, self._registry, find_importer(1))
-            self._checked = True
+        # Checked here, before the module object exists, for two reasons. An extension
+        # module's code runs in create_module (single-phase init runs it all there). And a
+        # refused import must leave nothing in sys.modules: a thread that finds the module
+        # there while this import is running waits for it, then gets the object it found
+        # even if the import failed (import.c ``import_ensure_initialized``), an empty shell
+        # of the refused module. exec_module still checks when create_module was not called
+        # (``importlib.reload``).
+        check_before(spec.name, spec.origin, self._contracts, self._registry, find_importer(1))
+        self._checked = True
         create = getattr(self._real, "create_module", None)
         return None if create is None else create(spec)
 
@@ -81,12 +83,6 @@ class GuardedLoader:
             spec.loader = real
         real.exec_module(module)
         check_after(name, origin, self._contracts, self._registry, module)
-
-
-def _runs_code_on_create(loader: object) -> bool:
-    bootstrap = sys.modules.get("_frozen_importlib_external")
-    extension = getattr(bootstrap, "ExtensionFileLoader", None)
-    return extension is not None and isinstance(loader, extension)
 
 
 def check_before(
