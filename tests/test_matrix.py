@@ -429,8 +429,9 @@ class TestLoadingByHand:
             import friend
             print("FRIEND", friend.VALUE, type(friend.importlib.util.find_spec("target").loader).__name__)
             spec = importlib.util.find_spec("target")
-            module = importlib.util.module_from_spec(spec)
             try:
+                # The check runs when the module object is made, before any code can run.
+                module = importlib.util.module_from_spec(spec)
                 spec.loader.exec_module(module)
             except importspy_hook.ImporterViolation as exc:
                 print("REFUSED", exc.importer)
