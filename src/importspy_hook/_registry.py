@@ -36,7 +36,8 @@ class Registry:
         ``on_violation``; ``None`` keeps each contract's.
     :param ignore: module names and ``fnmatch`` patterns that are never guarded, even when a
         contract's pattern matches them.
-    :raises ContractError: when two contracts govern the same exact module name.
+    :raises ContractError: when two contracts govern the same exact module name (unless one
+        is the application's and one a package's, marked by ``distribution`` in its data).
     """
 
     __slots__ = (
@@ -70,15 +71,16 @@ class Registry:
         for contract in plain:
             module: str = contract["module"]
             if not _WILDCARDS.intersection(module):
-                if module in exact:
-                    first = exact[module][0]
+                first = exact[module][0] if module in exact else None
+                if first is not None and first.get("distribution") == contract.get("distribution"):
                     raise ContractError(
                         str(contract["source"]),
                         f"module {module} already has a contract in {first['source']}; "
                         f"merge the two files or remove one",
                         contract["lines"].get("module", 1),
                     )
-                exact[module] = (contract,)
+                # An application's contract and a package's for the same module both apply.
+                exact[module] = (*exact.get(module, ()), contract)
             elif module.endswith("*") and not _WILDCARDS.intersection(module[:-1]):
                 prefixed.setdefault(module[:-1], []).append(contract)
             else:
