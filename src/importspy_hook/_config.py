@@ -35,6 +35,7 @@ KEYS: dict[str, str] = {
     "contracts": "a list of contract files and folders, relative to pyproject.toml",
     "on_violation": '"raise" or "warn"',
     "ignore": "a list of module names or fnmatch patterns that are never guarded",
+    "entry_points": "true or false: also load the contracts that installed packages ship",
 }
 _ON_VIOLATION = ("raise", "warn")
 
@@ -284,4 +285,8 @@ def load_registry(settings: Settings) -> Registry:
     from ._registry import Registry
 
     contracts: list[Any] = list(load_contracts(settings.contracts))
+    if settings.entry_points:
+        from ._packages import package_contracts
+
+        contracts.extend(package_contracts())
     return Registry(contracts, on_violation=settings.on_violation, ignore=settings.ignore)
