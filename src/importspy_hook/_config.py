@@ -36,6 +36,7 @@ KEYS: dict[str, str] = {
     "on_violation": '"raise" or "warn"',
     "ignore": "a list of module names or fnmatch patterns that are never guarded",
     "entry_points": "true or false: also load the contracts that installed packages ship",
+    "importspy_contracts": 'a table of ImportSpy spymodel files to module names: {"spymodel.yml" = "app.core"}',
 }
 _ON_VIOLATION = ("raise", "warn")
 
@@ -281,10 +282,19 @@ def load_registry(settings: Settings) -> Registry:
     :raises ContractError: for the first contract that cannot be used, or a missing path.
     """
     # Imported here: loading contracts needs the YAML side; reading settings does not.
-    from ._load import load_contracts
+    from ._load import contract_files, load_contract
     from ._registry import Registry
 
-    contracts: list[Any] = list(load_contracts(settings.contracts))
+    mapped = {os.path.abspath(file) for file in settings.importspy_contracts}
+    # A spymodel mapped to a module in the settings is read once, with that module, even
+    # when it lies in a contracts folder.
+    contracts: list[Any] = [
+        load_contract(file) for file in contract_files(settings.contracts) if os.path.abspath(file) not in mapped
+    ]
+    if settings.importspy_contracts:
+        from ._importspy import load_spymodel
+
+        contracts.extend(load_spymodel(file, module) for file, module in settings.importspy_contracts.items())
     if settings.entry_points:
         from ._packages import package_contracts
 
