@@ -123,7 +123,8 @@ def _check_target(
         for contract in registry.contracts_for(subject):
             findings = _findings(registry, contract, subject, None, check_runtime(contract, snap))
             runtime_broken = runtime_broken or bool(findings)
-            outcomes.append(_outcome(contract, subject, ("runtime",), findings))
+            checked = ("runtime",) if contract["runtime"] else ()
+            outcomes.append(_outcome(contract, subject, checked, findings))
     if runtime_broken:
         # Like the hook: a module whose runtime does not hold is not run at all.
         return outcomes

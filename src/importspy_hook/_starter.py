@@ -103,8 +103,14 @@ def starter_contract(module: ModuleType) -> str:
 
 def _annotation(annotation: object) -> str | None:
     """The spelling to write for ``annotation``, or ``None`` when none reads back the same."""
+    readable = spellings(annotation)
     text = spell(annotation)
-    if "\n" in text or normalized(text) not in spellings(annotation):
+    if not isinstance(annotation, (str, type)):
+        # repr() keeps the spaces of ``int | None``; spell() strips them.
+        pretty = repr(annotation).replace("typing.", "").replace("NoneType", "None")
+        if normalized(pretty) in readable:
+            text = pretty
+    if "\n" in text or normalized(text) not in readable:
         return None
     try:
         compile(text, "<annotation>", "eval")
