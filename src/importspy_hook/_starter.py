@@ -40,8 +40,8 @@ def public_names(module: ModuleType) -> list[str]:
     return sorted(n for n in vars(module) if not n.startswith("_"))
 
 
-def starter_contract(module: ModuleType) -> str:
-    """The commented YAML text of a starter contract for ``module``."""
+def starter_contract(module: ModuleType, file: str = "FILE") -> str:
+    """The commented YAML text of a starter contract for ``module``, to be written to ``file``."""
     name = module.__name__
     names = public_names(module)
     declared = hasattr(module, "__all__")
@@ -65,7 +65,7 @@ def starter_contract(module: ModuleType) -> str:
     major, minor = snap.python_key[:2]
     out = [
         f"# Starter contract for {name}, written by `importspy-hook init {name}`.",
-        "# Edit it to say what must hold, then check it: importspy-hook lint FILE; importspy-hook check " + name,
+        f"# Edit it to say what must hold, then check it: importspy-hook lint {file}; importspy-hook check {name}",
         "schema: 1",
         f"module: {scalar(name)}",
         "# raise (default) stops a violating import; warn lets it go on with a ContractWarning.",

@@ -483,7 +483,7 @@ def init(module: str, output: str | None, force: bool) -> None:
         loaded = importlib.import_module(target.name)
     except Exception as exc:
         raise Problem(f"cannot import {target.name}: {type(exc).__name__}: {exc}") from exc
-    text = starter_contract(loaded)
+    text = starter_contract(loaded, file.as_posix())
     try:
         file.parent.mkdir(parents=True, exist_ok=True)
         file.write_text(text, encoding="utf-8")
