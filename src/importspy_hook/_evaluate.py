@@ -246,7 +246,10 @@ def _violation_outcomes(registry: Registry, exc: ContractViolation) -> list[Outc
     for contract in registry.contracts_for(module):
         violations = by_file.pop(str(contract["source"]), [])
         findings = _findings(registry, contract, module, exc.importer, violations)
-        outcomes.append(_outcome(contract, module, _parts(contract), findings))
+        parts = _parts(contract)
+        if not any(v.rule.startswith("provides.") for v in exc.violations):
+            parts = tuple(p for p in parts if p != "provides")  # the module never ran
+        outcomes.append(_outcome(contract, module, parts, findings))
     return outcomes
 
 
