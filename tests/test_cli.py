@@ -758,3 +758,24 @@ class TestShippedContracts:
         assert done.returncode == 1
         assert "runtime.env.required" in done.stdout
         assert done.stdout.splitlines()[-1] == "1 kept, 1 broken"
+
+
+class TestLayering:
+    def test_using_the_hook_never_loads_the_command_line(self, project: Project) -> None:
+        project.write({"contracts/service.api.yml": STAGE_CONTRACT, "service/__init__.py": "", "service/api.py": ""})
+        done = project.run(
+            """
+            import sys, warnings
+            import importspy_hook
+            importspy_hook.install("contracts")
+            try:
+                import service.api
+            except importspy_hook.RuntimeViolation:
+                pass
+            loaded = sorted(m for m in sys.modules if m == "click" or m.startswith(("click.", "importspy_hook.cli",
+                            "importspy_hook._report", "importspy_hook._evaluate", "importspy_hook._starter")))
+            print(loaded)
+            """
+        )
+        assert done.returncode == 0, done.output
+        assert done.stdout == "[]\n"

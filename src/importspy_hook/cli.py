@@ -106,23 +106,24 @@ def cli(debug: bool) -> None:
 # --- loading contracts ----------------------------------------------------------------------
 
 
-def load_registry(contracts: Sequence[str], extra: Sequence[str] = (), *, default_needed: bool = True) -> Registry:
+def load_registry(contracts: Sequence[str], extra: Sequence[str] = (), *, optional: bool = False) -> Registry:
     """Every contract in ``contracts`` (default ``./contracts``) and the ``extra`` files.
 
+    :param optional: whether a missing default folder simply means no contracts.
     :raises Problem: when the default folder is missing and nothing else was given.
     :raises ContractProblems: with every problem of every file that cannot be used.
     """
     from ._registry import Registry
 
     paths = list(contracts)
-    if not paths and (default_needed or Path(DEFAULT_CONTRACTS).is_dir()):
-        if not Path(DEFAULT_CONTRACTS).is_dir() and not extra:
+    if not paths:
+        if Path(DEFAULT_CONTRACTS).is_dir():
+            paths.append(DEFAULT_CONTRACTS)
+        elif not extra and not optional:
             raise Problem(
                 f"no contracts folder at ./{DEFAULT_CONTRACTS} (the default); pass --contracts PATH, "
                 f"or run from the folder that holds {DEFAULT_CONTRACTS}/"
             )
-        if Path(DEFAULT_CONTRACTS).is_dir():
-            paths.append(DEFAULT_CONTRACTS)
     loaded, errors = load_files([*paths, *extra])
     if errors:
         raise ContractProblems(errors)
@@ -389,7 +390,7 @@ def snapshot(fmt: str, env_names: tuple[str, ...], contracts: tuple[str, ...]) -
     from ._checks import is_secret_name
     from ._snapshot import snapshot as take_snapshot
 
-    secret = _secret_names(load_registry(contracts, default_needed=False)) if (env_names or contracts) else set()
+    secret = _secret_names(load_registry(contracts, optional=True)) if (env_names or contracts) else set()
     snap = take_snapshot()
     environ = snap.environ
     values: dict[str, str] = {}
