@@ -161,9 +161,10 @@ def _check_target(
                 f"{target.given}: no contract governs {name} or any module it imports; write one with "
                 f"`importspy-hook init {name}`, or pass --contracts/--contract with its contract"
             )
-        # Contracted modules the TARGET imported: kept, except the one whose violation stopped it.
+        # Contracted modules the TARGET imported and that finished loading: kept. (A module whose
+        # import failed, here or further down, is not in sys.modules.)
         for subject, contracts in guarded.seen.items():
-            if violation is None or subject != violation.name:
+            if subject in sys.modules and (violation is None or subject != violation.name):
                 outcomes.extend(_outcome(c, subject, _parts(c), ()) for c in contracts)
         if violation is not None:
             outcomes.extend(_violation_outcomes(registry, violation))
