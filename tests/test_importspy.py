@@ -303,3 +303,35 @@ class TestMigrate:
         source = tmp_path / "spymodel.yml"
         source.write_text(spymodel(deployment("version: 3.10")), encoding="utf-8")
         assert 'python: "==3.10.*"' in migrate(str(source))
+
+
+class TestMigrateCommand:
+    def test_migrate_writes_a_contract_that_lint_accepts(self, project: Project) -> None:
+        project.write({"legacy/spymodel.yml": PLUGIN_SPYMODEL.replace("module: package\n", "")})
+        migrated = project.python(
+            "-m",
+            "importspy_hook",
+            "migrate",
+            "legacy/spymodel.yml",
+            "--module",
+            "package",
+            "-o",
+            "contracts/package.yml",
+        )
+        assert migrated.returncode == 0, migrated.output
+        assert "wrote contracts/package.yml" in migrated.stderr
+        linted = project.python("-m", "importspy_hook", "lint", "contracts")
+        assert linted.returncode == 0, linted.output
+        assert "1 contract file: no problems" in linted.stderr
+
+    def test_migrate_prints_to_standard_output_by_default(self, project: Project) -> None:
+        project.write({"spymodel.yml": PLUGIN_SPYMODEL})
+        result = project.python("-m", "importspy_hook", "migrate", "spymodel.yml")
+        assert result.returncode == 0, result.output
+        assert "\nschema: 1\nmodule: package\n" in result.stdout
+
+    def test_invalid_spymodel_is_a_contract_error_with_exit_2(self, project: Project) -> None:
+        project.write({"spymodel.yml": "filename: extension.py\nclases: []\n"})
+        result = project.python("-m", "importspy_hook", "migrate", "spymodel.yml", "--module", "package")
+        assert result.returncode == 2, result.output
+        assert "spymodel.yml:2:1: unknown key 'clases' in an ImportSpy top; did you mean 'classes'?" in result.stderr

@@ -100,6 +100,7 @@ def cli(debug: bool) -> None:
       importspy-hook check app.core              # import app.core and check it
       importspy-hook lint contracts
       python -m importspy_hook snapshot --env STAGE
+      importspy-hook migrate spymodel.yml --module package
     """
 
 
@@ -491,6 +492,42 @@ def init(module: str, output: str | None, force: bool) -> None:
     except OSError as exc:
         raise Problem(f"cannot write {file}: {exc.strerror or exc}") from exc
     click.echo(f"wrote {file}; edit it, then run: {PROG} lint {file} && {PROG} check {module}", err=True)
+
+
+# --- migrate --------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("spymodel", metavar="SPYMODEL")
+@click.option(
+    "--module", "-m", metavar="NAME", help="The module the contract guards. Default: the file's own module: key."
+)
+@click.option("--output", "-o", metavar="FILE", help="Write the native contract to FILE instead of standard output.")
+@click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
+def migrate(spymodel: str, module: str | None, output: str | None, force: bool) -> None:
+    """Convert an ImportSpy 0.4 contract (spymodel.yml) into a native contract.
+
+    The structure sections describe the importer (ImportSpy's embedded mode) and become
+    importers.allow and importers.require; deployments become runtime alternatives. The YAML
+    written lists, in comments, every difference from ImportSpy's behaviour. It passes lint.
+
+    \b
+    Examples:
+      importspy-hook migrate spymodel.yml --module package
+      importspy-hook migrate plugins/spymodel.yml -m app.core -o contracts/app.core.yml
+    """
+    from ._importspy import migrate as to_native
+
+    text = to_native(spymodel, module)
+    if output is not None and Path(output).exists() and not force:
+        raise Problem(f"{output} exists; pass --force to overwrite it, or --output another file")
+    if output is not None:
+        Path(output).parent.mkdir(parents=True, exist_ok=True)
+    _emit(text, output)
+    if output is not None:
+        click.echo(
+            f"wrote {output}; review the differences listed at its top, then run: {PROG} lint {output}", err=True
+        )
 
 
 def main(argv: Sequence[str] | None = None) -> NoReturn:
