@@ -140,3 +140,26 @@ class TestInvalidTable:
         assert "CONTRACT ERROR IMPORTSPY_HOOK_ON_VIOLATION: must be 'raise' or 'warn', not 'explode'" in (
             result.stdout
         ), result.output
+
+
+IN_DEEP = "import os; os.chdir('deep'); from importspy_hook.cli import main; "
+
+
+class TestCommandLine:
+    def test_lint_and_list_without_paths_use_the_configured_contracts(self, project: Project) -> None:
+        project.write(APP).write(pyproject('contracts = ["strict"]\n')).write({"deep/.keep": ""})
+        listed = project.python(
+            "-c", "import os; os.chdir('deep'); from importspy_hook.cli import main; main(['list'])"
+        )
+        assert listed.returncode == 0, listed.output
+        assert "strict/app.core.yml" in listed.stdout
+        linted = project.python(
+            "-c", "import os; os.chdir('deep'); from importspy_hook.cli import main; main(['lint'])"
+        )
+        assert "1 contract file: no problems" in linted.stderr, linted.output
+
+    def test_environment_variable_wins_over_pyproject(self, project: Project) -> None:
+        project.write(APP).write(pyproject('contracts = ["strict"]\n'))
+        listed = project.python("-m", "importspy_hook", "list", env={"IMPORTSPY_HOOK_CONTRACTS": "policy"})
+        assert "policy/app.core.yml" in listed.stdout, listed.output
+        assert "strict/" not in listed.stdout

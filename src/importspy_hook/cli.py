@@ -118,6 +118,8 @@ def load_registry(contracts: Sequence[str], extra: Sequence[str] = (), *, option
 
     paths = list(contracts)
     if not paths:
+        paths = configured_contracts()
+    if not paths:
         if Path(DEFAULT_CONTRACTS).is_dir():
             paths.append(DEFAULT_CONTRACTS)
         elif not extra and not optional:
@@ -129,6 +131,19 @@ def load_registry(contracts: Sequence[str], extra: Sequence[str] = (), *, option
     if errors:
         raise ContractProblems(errors)
     return Registry(loaded)
+
+
+def configured_contracts() -> list[str]:
+    """``IMPORTSPY_HOOK_CONTRACTS``, else ``contracts`` of ``[tool.importspy-hook]`` in the nearest
+    pyproject.toml, as ``install()`` reads them; empty when neither is set.
+
+    :raises ContractError: for an invalid pyproject.toml table.
+    """
+    from . import _config
+
+    # The other settings are given so that only the contracts are looked up.
+    configured = _config.resolve(on_violation="raise", ignore=(), entry_points=False).contracts
+    return [] if configured == (_config.DEFAULT_CONTRACTS,) else list(configured)
 
 
 def load_files(paths: Iterable[str]) -> tuple[list[Contract], list[ContractError]]:
@@ -206,7 +221,8 @@ _contracts_option = click.option(
     "contracts",
     multiple=True,
     metavar="PATH",
-    help=f"Contract file or folder (repeatable). Default: ./{DEFAULT_CONTRACTS}",
+    help="Contract file or folder (repeatable). Default: IMPORTSPY_HOOK_CONTRACTS, else contracts in "
+    f"[tool.importspy-hook] of pyproject.toml, else ./{DEFAULT_CONTRACTS}",
 )
 
 
@@ -300,7 +316,7 @@ def lint(paths: tuple[str, ...]) -> None:
     """
     from ._load import contract_files
 
-    targets = list(paths) or [DEFAULT_CONTRACTS]
+    targets = list(paths) or configured_contracts() or [DEFAULT_CONTRACTS]
     _loaded, errors = load_files(targets)
     for error in errors:
         click.echo(str(error))
