@@ -100,6 +100,7 @@ def cli(debug: bool) -> None:
       importspy-hook check app.core              # import app.core and check it
       importspy-hook lint contracts
       python -m importspy_hook snapshot --env STAGE
+      importspy-hook migrate spymodel.yml --module package
     """
 
 
@@ -117,6 +118,8 @@ def load_registry(contracts: Sequence[str], extra: Sequence[str] = (), *, option
 
     paths = list(contracts)
     if not paths:
+        paths = configured_contracts()
+    if not paths:
         if Path(DEFAULT_CONTRACTS).is_dir():
             paths.append(DEFAULT_CONTRACTS)
         elif not extra and not optional:
@@ -128,6 +131,19 @@ def load_registry(contracts: Sequence[str], extra: Sequence[str] = (), *, option
     if errors:
         raise ContractProblems(errors)
     return Registry(loaded)
+
+
+def configured_contracts() -> list[str]:
+    """``IMPORTSPY_HOOK_CONTRACTS``, else ``contracts`` of ``[tool.importspy-hook]`` in the nearest
+    pyproject.toml, as ``install()`` reads them; empty when neither is set.
+
+    :raises ContractError: for an invalid pyproject.toml table.
+    """
+    from . import _config
+
+    # The other settings are given so that only the contracts are looked up.
+    configured = _config.resolve(on_violation="raise", ignore=(), entry_points=False).contracts
+    return [] if configured == (_config.DEFAULT_CONTRACTS,) else list(configured)
 
 
 def load_files(paths: Iterable[str]) -> tuple[list[Contract], list[ContractError]]:
@@ -205,7 +221,8 @@ _contracts_option = click.option(
     "contracts",
     multiple=True,
     metavar="PATH",
-    help=f"Contract file or folder (repeatable). Default: ./{DEFAULT_CONTRACTS}",
+    help="Contract file or folder (repeatable). Default: IMPORTSPY_HOOK_CONTRACTS, else contracts in "
+    f"[tool.importspy-hook] of pyproject.toml, else ./{DEFAULT_CONTRACTS}",
 )
 
 
@@ -299,7 +316,7 @@ def lint(paths: tuple[str, ...]) -> None:
     """
     from ._load import contract_files
 
-    targets = list(paths) or [DEFAULT_CONTRACTS]
+    targets = list(paths) or configured_contracts() or [DEFAULT_CONTRACTS]
     _loaded, errors = load_files(targets)
     for error in errors:
         click.echo(str(error))
@@ -491,6 +508,42 @@ def init(module: str, output: str | None, force: bool) -> None:
     except OSError as exc:
         raise Problem(f"cannot write {file}: {exc.strerror or exc}") from exc
     click.echo(f"wrote {file}; edit it, then run: {PROG} lint {file} && {PROG} check {module}", err=True)
+
+
+# --- migrate --------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("spymodel", metavar="SPYMODEL")
+@click.option(
+    "--module", "-m", metavar="NAME", help="The module the contract guards. Default: the file's own module: key."
+)
+@click.option("--output", "-o", metavar="FILE", help="Write the native contract to FILE instead of standard output.")
+@click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
+def migrate(spymodel: str, module: str | None, output: str | None, force: bool) -> None:
+    """Convert an ImportSpy 0.4 contract (spymodel.yml) into a native contract.
+
+    The structure sections describe the importer (ImportSpy's embedded mode) and become
+    importers.allow and importers.require; deployments become runtime alternatives. The YAML
+    written lists, in comments, every difference from ImportSpy's behaviour. It passes lint.
+
+    \b
+    Examples:
+      importspy-hook migrate spymodel.yml --module package
+      importspy-hook migrate plugins/spymodel.yml -m app.core -o contracts/app.core.yml
+    """
+    from ._importspy import migrate as to_native
+
+    text = to_native(spymodel, module)
+    if output is not None and Path(output).exists() and not force:
+        raise Problem(f"{output} exists; pass --force to overwrite it, or --output another file")
+    if output is not None:
+        Path(output).parent.mkdir(parents=True, exist_ok=True)
+    _emit(text, output)
+    if output is not None:
+        click.echo(
+            f"wrote {output}; review the differences listed at its top, then run: {PROG} lint {output}", err=True
+        )
 
 
 def main(argv: Sequence[str] | None = None) -> NoReturn:
