@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
+from os import PathLike, fspath
 
 from ._errors import ContractError, ContractWarning
 from ._loader import GuardedLoader
@@ -20,8 +21,9 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
     from importlib.machinery import ModuleSpec
-    from os import PathLike
     from types import ModuleType, TracebackType
+
+    from ._config import Settings
 
     PathSpec = str | PathLike[str] | Iterable[str | PathLike[str]]
 
@@ -38,7 +40,7 @@ class ContractFinder:
     def __init__(self, registry: Registry) -> None:
         self.registry = registry
         # What install() loaded the registry from, so invalidate_caches() can re-read it.
-        self._source: tuple[PathSpec, str | None] | None = None
+        self._source: Settings | None = None
         self._stamp: object = None
         self._warned: set[int] = set()
 
@@ -124,12 +126,15 @@ class ContractFinder:
         """
         forget_distributions()
         if self._source is not None:
-            self._reload(*self._source)
+            self._reload(self._source)
 
-    def _reload(self, paths: PathSpec, on_violation: str | None) -> None:
+    def _reload(self, settings: Settings) -> None:
+        # Imported here: install() with paths has imported the loading side already.
+        from ._config import load_registry
+
         error: ContractError | None = None
         try:
-            stamp: object = contracts_stamp(paths)
+            stamp: object = contracts_stamp(settings)
         except ContractError as exc:
             stamp, error = None, exc
         if stamp is not None and stamp == self._stamp:
@@ -137,7 +142,7 @@ class ContractFinder:
         self._stamp = stamp
         if error is None:
             try:
-                registry = Registry.load(paths, on_violation=on_violation)
+                registry = load_registry(settings)
             except ContractError as exc:
                 error = exc
             else:
@@ -192,30 +197,55 @@ def _remove(finder: object) -> None:
         pass
 
 
-def install(contracts: PathSpec | Registry = "contracts", *, on_violation: str | None = None) -> Installation:
+def install(
+    contracts: PathSpec | Registry | None = None,
+    *,
+    on_violation: str | None = None,
+    ignore: Iterable[str] | None = None,
+    entry_points: bool | None = None,
+) -> Installation:
     """Guard imports with contracts: put one :class:`ContractFinder` first on ``sys.meta_path``.
 
     Installing again replaces the contracts of the one finder (latest wins) and moves it back
     to the front; it never stacks a second finder.
 
-    :param contracts: a contract file or folder, a list of them, or a :class:`Registry`.
+    Without ``contracts``, each setting comes from the first of: this call's argument, the
+    environment (``IMPORTSPY_HOOK_CONTRACTS``, ``IMPORTSPY_HOOK_ON_VIOLATION``),
+    ``[tool.importspy-hook]`` in the nearest pyproject.toml, the default (``./contracts``).
+    With ``contracts`` given, only this call's arguments count.
+
+    :param contracts: a contract file or folder, a list of them, or a :class:`Registry`;
+        ``None`` (the default) for the configured contracts.
     :param on_violation: ``"raise"`` or ``"warn"`` to override every contract's own setting.
+    :param ignore: module names and ``fnmatch`` patterns that are never guarded.
+    :param entry_points: also load the contracts installed distributions ship (entry point
+        group ``importspy_hook.contracts``).
     :returns: an :class:`Installation` with ``.uninstall()``, usable as a context manager.
-    :raises ContractError: when a contract cannot be read or is not valid.
+    :raises ContractError: when a contract or the configuration cannot be read or is not valid.
     """
-    source: tuple[PathSpec, str | None] | None = None
+    source: Settings | None = None
     stamp: object = None
     if isinstance(contracts, Registry):
         registry = contracts
-        if on_violation is not None:
-            registry = Registry(contracts.contracts, on_violation=on_violation)
+        if on_violation is not None or ignore is not None:
+            registry = Registry(
+                contracts.contracts,
+                on_violation=on_violation or contracts.on_violation,
+                ignore=contracts.ignore if ignore is None else ignore,
+            )
     else:
-        if not isinstance(contracts, (str, os.PathLike)):
-            contracts = list(contracts)  # an iterator would be used up by the first read
+        # Imported here: settings and contract loading are needed once, at install time.
+        from ._config import Settings, load_registry, resolve
+
+        if contracts is None:
+            settings = resolve(on_violation=on_violation, ignore=ignore, entry_points=entry_points)
+        else:
+            paths = [contracts] if isinstance(contracts, (str, PathLike)) else list(contracts)
+            settings = Settings([fspath(p) for p in paths], on_violation, ignore or (), bool(entry_points))
         # Stamped before loading: a file changed during the load is read again later.
-        stamp = contracts_stamp(contracts)
-        registry = Registry.load(contracts, on_violation=on_violation)
-        source = (contracts, on_violation)
+        stamp = contracts_stamp(settings)
+        registry = load_registry(settings)
+        source = settings
     preload_check_modules(registry)
     finder = _installed()
     if finder is None:
@@ -316,13 +346,17 @@ def front_message(finder: object) -> str:
     )
 
 
-def contracts_stamp(paths: PathSpec) -> tuple[tuple[str, int, int], ...]:
-    """The contract files under ``paths`` with their modification time and size."""
+def contracts_stamp(settings: Settings) -> tuple[tuple[str, int, int], ...]:
+    """The contract files the settings name, with their modification time and size.
+
+    Contracts shipped by installed distributions (entry points) are not stamped: they change
+    with a package installation, which ``install()`` again picks up.
+    """
     # Imported here: install() with paths has imported the loading side already.
     from ._load import contract_files
 
     stamp = []
-    for file in contract_files(paths):
+    for file in [*contract_files(settings.contracts), *settings.importspy_contracts]:
         try:
             info = os.stat(file)
         except OSError:  # removed since it was listed: the next load reports it
