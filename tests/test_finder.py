@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from conftest import Project
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from conftest import Project
 
 KEYS_CONTRACT = """
     module: payments.keys
@@ -63,3 +66,266 @@ class TestImporterNames:
             f"({project.root / 'plugins' / 'evil.py'}:1): importers.allow in contracts/payments.keys.yml:3 is "
             '["payments", "payments.*", "__main__"]'
         ) in result.stdout, result.output
+
+
+class TestWhoIsTheImporter:
+    def test_main_script_is_the_importer(self, project: Project) -> None:
+        project.write(
+            {**PAYMENTS, "contracts/payments.keys.yml": 'module: payments.keys\nimporters: {allow: ["app"]}\n'}
+        )
+        result = project.run(
+            """
+            import importspy_hook
+            importspy_hook.install("contracts")
+            try:
+                import payments.keys
+            except importspy_hook.ImporterViolation as exc:
+                print("IMPORTER", exc.importer)
+            """
+        )
+        assert "IMPORTER __main__" in result.stdout, result.output
+
+    def test_main_script_allowed_by_the_main_pattern(self, project: Project) -> None:
+        result = project.write(PAYMENTS).run(
+            """
+            import importspy_hook
+            importspy_hook.install("contracts")
+            import payments.keys
+            print("IMPORTED", payments.keys.KEY)
+            """
+        )
+        assert "IMPORTED k" in result.stdout, result.output
+
+    def test_import_inside_a_function_is_attributed_to_its_module(self, project: Project) -> None:
+        project.write(
+            {
+                **PAYMENTS,
+                "plugins/lazy.py": """
+                    def load():
+                        import payments.keys
+                        return payments.keys
+                """,
+                "payments/lazy.py": """
+                    def load():
+                        import payments.keys
+                        return payments.keys
+                """,
+            }
+        )
+        result = project.run(
+            """
+            import importspy_hook, sys
+            importspy_hook.install("contracts")
+            import payments.lazy, plugins.lazy
+            try:
+                plugins.lazy.load()
+            except importspy_hook.ImporterViolation as exc:
+                print("DENIED", exc.importer)
+            print("LOADED", payments.lazy.load().KEY)
+            """
+        )
+        assert "DENIED plugins.lazy" in result.stdout, result.output
+        assert "LOADED k" in result.stdout, result.output
+
+    def test_from_package_import_submodule_is_checked(self, project: Project) -> None:
+        result = project.write(PAYMENTS | {"plugins/evil.py": "from payments import keys\n"}).run(
+            REPORT, "plugins.evil"
+        )
+        assert "VIOLATION ImporterViolation plugins.evil ['importers.allow']" in result.stdout, result.output
+        assert "RAN False" in result.stdout
+
+    def test_import_module_call_is_attributed_to_the_calling_module(self, project: Project) -> None:
+        project.write(
+            PAYMENTS
+            | {
+                "plugins/dynamic.py": """
+                    import importlib
+                    importlib.import_module("payments.keys")
+                """,
+                "payments/dynamic.py": """
+                    import importlib
+                    keys = importlib.import_module("payments.keys")
+                """,
+            }
+        )
+        denied = project.run(REPORT, "plugins.dynamic")
+        assert "VIOLATION ImporterViolation plugins.dynamic ['importers.allow']" in denied.stdout, denied.output
+        allowed = project.run(REPORT, "payments.dynamic")
+        assert "IMPORTED" in allowed.stdout, allowed.output
+
+    def test_parents_of_a_protected_module_import_freely(self, project: Project) -> None:
+        project.write(
+            {
+                "a/__init__.py": "",
+                "a/b/__init__.py": "",
+                "a/b/c.py": "",
+                "contracts/c.yml": 'module: a.b.c\nimporters: {allow: ["trusted"]}\n',
+            }
+        )
+        result = project.run(
+            """
+            import importspy_hook, sys
+            importspy_hook.install("contracts")
+            import a.b
+            print("PARENTS", "a" in sys.modules, "a.b" in sys.modules)
+            try:
+                import a.b.c
+            except importspy_hook.ImporterViolation as exc:
+                print("DENIED", exc.name, exc.importer)
+            print("LOADED", "a.b.c" in sys.modules, "a.b" in sys.modules)
+            """
+        )
+        assert "PARENTS True True" in result.stdout, result.output
+        assert "DENIED a.b.c __main__" in result.stdout
+        assert "LOADED False True" in result.stdout
+
+
+class TestInstallation:
+    def test_installing_twice_keeps_one_finder_and_the_latest_contracts(self, project: Project) -> None:
+        project.write(
+            PAYMENTS
+            | {
+                "strict/keys.yml": 'module: payments.keys\nimporters: {allow: ["nobody"]}\n',
+                "open/keys.yml": "module: payments.keys\n",
+            }
+        )
+        result = project.run(
+            """
+            import importspy_hook, sys
+            importspy_hook.install("strict")
+            importspy_hook.install("open")
+            finders = [f for f in sys.meta_path if isinstance(f, importspy_hook.ContractFinder)]
+            print("FINDERS", len(finders), sys.meta_path.index(finders[0]))
+            import payments.keys
+            print("IMPORTED")
+            """
+        )
+        assert "FINDERS 1 0" in result.stdout, result.output
+        assert "IMPORTED" in result.stdout
+
+    def test_handle_uninstall_lifts_the_guard(self, project: Project) -> None:
+        result = project.write(PAYMENTS).run(
+            """
+            import importspy_hook, sys
+            handle = importspy_hook.install("contracts")
+            handle.uninstall()
+            handle.uninstall()  # twice is harmless
+            print("FINDERS", sum(isinstance(f, importspy_hook.ContractFinder) for f in sys.meta_path))
+            import plugins.evil
+            print("IMPORTED")
+            """
+        )
+        assert "FINDERS 0" in result.stdout, result.output
+        assert "IMPORTED" in result.stdout
+
+    def test_handle_as_context_manager_guards_only_inside(self, project: Project) -> None:
+        result = project.write(PAYMENTS).run(
+            """
+            import importspy_hook, sys
+            with importspy_hook.install("contracts"):
+                try:
+                    import plugins.evil
+                except importspy_hook.ImporterViolation:
+                    print("DENIED INSIDE")
+            sys.modules.pop("plugins.evil", None)
+            import plugins.evil
+            print("IMPORTED OUTSIDE")
+            """
+        )
+        assert "DENIED INSIDE" in result.stdout, result.output
+        assert "IMPORTED OUTSIDE" in result.stdout
+
+    def test_module_uninstall_removes_the_finder(self, project: Project) -> None:
+        result = project.write(PAYMENTS).run(
+            """
+            import importspy_hook, sys
+            importspy_hook.install("contracts")
+            importspy_hook.uninstall()
+            print("FINDERS", sum(isinstance(f, importspy_hook.ContractFinder) for f in sys.meta_path))
+            import plugins.evil
+            print("IMPORTED")
+            """
+        )
+        assert "FINDERS 0" in result.stdout, result.output
+        assert "IMPORTED" in result.stdout
+
+    def test_contracted_module_imported_before_install_gets_a_warning(self, project: Project) -> None:
+        result = project.write(PAYMENTS).run(
+            """
+            import warnings
+            import payments.keys
+            import importspy_hook
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                importspy_hook.install("contracts")
+            for w in caught:
+                print("WARNING", w.category.__name__, w.message)
+            """
+        )
+        assert "WARNING ContractWarning payments.keys was imported before importspy_hook was installed" in (
+            result.stdout
+        ), result.output
+
+    def test_unrelated_imports_are_untouched(self, project: Project) -> None:
+        result = project.write(PAYMENTS | {"other.py": "X = 1\n"}).run(
+            """
+            import importspy_hook, sys
+            importspy_hook.install("contracts")
+            import other, json, email.mime.text, plugins
+            for name in ("other", "json", "email.mime.text", "plugins"):
+                loader = sys.modules[name].__spec__.loader
+                print(name, type(loader).__name__, sys.modules[name].__loader__ is loader)
+            """
+        )
+        assert result.returncode == 0, result.output
+        for line in result.stdout.splitlines():
+            assert "Guarded" not in line
+            assert line.endswith("True"), result.output
+
+
+class TestContractsPerModule:
+    def test_pattern_contract_guards_every_matching_module(self, project: Project) -> None:
+        project.write(
+            PAYMENTS
+            | {
+                "contracts/payments.keys.yml": 'module: "payments.*"\nimporters: {deny: ["plugins.*"]}\n',
+                "payments/deep/__init__.py": "",
+                "payments/deep/inner.py": "",
+                "plugins/deep.py": "import payments.deep.inner\n",
+            }
+        )
+        result = project.run(REPORT, "plugins.deep")
+        assert "VIOLATION ImporterViolation plugins.deep ['importers.deny']" in result.stdout, result.output
+
+    def test_exact_and_pattern_contracts_apply_together(self, project: Project) -> None:
+        project.write(
+            PAYMENTS
+            | {
+                "contracts/all.yml": 'module: "payments.*"\nruntime: {env: {STAGE: prod}}\n',
+                "plugins/evil.py": "import payments.keys\n",
+            }
+        )
+        result = project.run(REPORT, "plugins.evil", env={"STAGE": "dev"})
+        assert "VIOLATION ImporterViolation plugins.evil ['importers.allow', 'runtime.env.equals']" in result.stdout, (
+            result.output
+        )
+        # __main__ passes the exact contract's allow list, so only the pattern's runtime rule fails.
+        allowed = project.run(REPORT, "payments.keys", env={"STAGE": "dev"})
+        assert "VIOLATION RuntimeViolation __main__ ['runtime.env.equals']" in allowed.stdout, allowed.output
+        passing = project.run(REPORT, "payments.keys", env={"STAGE": "prod"})
+        assert "IMPORTED" in passing.stdout, passing.output
+
+    def test_two_contracts_for_the_same_module_name_both_files(self, project: Project) -> None:
+        project.write(PAYMENTS | {"contracts/again.yml": "module: payments.keys\n"})
+        result = project.run(
+            """
+            import importspy_hook
+            try:
+                importspy_hook.install("contracts")
+            except importspy_hook.ContractError as exc:
+                print("ERROR", exc)
+            """
+        )
+        assert "ERROR" in result.stdout, result.output
+        assert "contracts/again.yml" in result.stdout
+        assert "contracts/payments.keys.yml" in result.stdout
