@@ -443,6 +443,9 @@ converter.register_structure_hook(int, _structure_int)
 converter.register_structure_hook(ModulePattern, _structure_module_pattern)
 converter.register_structure_hook(Identifier, _structure_identifier)
 converter.register_structure_hook(AnnotationText, _structure_annotation)
+# cattrs lets null through an Optional field before any hook runs; for annotations a null
+# (``returns: null``, or ``returns:`` left empty) must not silently mean "not checked".
+converter.register_structure_hook_func(lambda t: t == AnnotationText | None, _structure_annotation)
 converter.register_structure_hook(OnViolation, _choice("on_violation", ("raise", "warn")))
 converter.register_structure_hook(Scope, _choice("scope", ("class", "instance")))
 converter.register_structure_hook(OsNames, _names("os", OS_ALIASES))
