@@ -329,3 +329,62 @@ class TestContractsPerModule:
         assert "ERROR" in result.stdout, result.output
         assert "contracts/again.yml" in result.stdout
         assert "contracts/payments.keys.yml" in result.stdout
+
+
+class TestImportMachineryIsNeverTheImporter:
+    def test_relative_import_is_attributed_to_the_importing_module(self, project: Project) -> None:
+        project.write(PAYMENTS | {"payments/plugins/relative.py": "from .. import keys\n"})
+        result = project.run(REPORT, "payments.plugins.relative")
+        assert "VIOLATION ImporterViolation payments.plugins.relative ['importers.deny']" in result.stdout, (
+            result.output
+        )
+
+    def test_entry_point_load_is_attributed_to_the_caller(self, project: Project) -> None:
+        project.write(
+            PAYMENTS
+            | {
+                "evilplugins-1.0.dist-info/METADATA": "Metadata-Version: 2.1\nName: evilplugins\nVersion: 1.0\n",
+                "evilplugins-1.0.dist-info/entry_points.txt": "[payments.plugins]\nkeys = payments.keys\n",
+                "plugins/host.py": """
+                    from importlib.metadata import entry_points
+                    for entry_point in entry_points(group="payments.plugins"):
+                        entry_point.load()
+                """,
+            }
+        )
+        result = project.run(REPORT, "plugins.host")
+        assert "VIOLATION ImporterViolation plugins.host ['importers.allow']" in result.stdout, result.output
+
+    def test_pkgutil_resolve_name_is_attributed_to_the_caller(self, project: Project) -> None:
+        project.write(PAYMENTS | {"plugins/resolver.py": "import pkgutil\npkgutil.resolve_name('payments.keys:KEY')\n"})
+        result = project.run(REPORT, "plugins.resolver")
+        assert "VIOLATION ImporterViolation plugins.resolver ['importers.allow']" in result.stdout, result.output
+
+    def test_loading_a_spec_by_hand_is_checked(self, project: Project) -> None:
+        project.write(
+            PAYMENTS
+            | {
+                "plugins/manual.py": """
+                    import importlib.util
+                    spec = importlib.util.find_spec("payments.keys")
+                    module = importlib.util.module_from_spec(spec)
+                    spec.loader.exec_module(module)
+                """
+            }
+        )
+        result = project.run(REPORT, "plugins.manual")
+        assert "VIOLATION ImporterViolation plugins.manual ['importers.allow']" in result.stdout, result.output
+        assert "RAN False" in result.stdout
+
+    def test_code_without_a_module_name_is_no_allowed_importer(self, project: Project) -> None:
+        result = project.write(PAYMENTS).run(
+            """
+            import importspy_hook
+            importspy_hook.install("contracts")
+            try:
+                exec("import payments.keys", {})
+            except importspy_hook.ImporterViolation as exc:
+                print("IMPORTER", exc.importer, [v.rule for v in exc.violations])
+            """
+        )
+        assert "IMPORTER None ['importers.allow']" in result.stdout, result.output
