@@ -105,10 +105,11 @@ def check_runtime(contract: Plain, snap: Snapshot) -> list[Violation]:
         if not found:
             return []
         collected.extend(found)
-    count = len(alternatives)
-    return [
-        Violation(v.rule, f"none of the {count} runtime alternatives holds: {v.message}", v.contract) for v in collected
-    ]
+    # Said once, before the first violation: the messages are joined into one paragraph, and
+    # each later one names its alternative (runtime[1].os ...).
+    first, *rest = collected
+    lead = f"none of the {len(alternatives)} runtime alternatives holds: "
+    return [Violation(first.rule, lead + first.message, first.contract), *rest]
 
 
 def _check_alternative(contract: Plain, rule: Plain, index: int, snap: Snapshot, label: str) -> list[Violation]:
