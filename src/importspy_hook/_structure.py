@@ -388,8 +388,28 @@ def spellings(annotation: object) -> set[str]:
         found.add(normalized(f"{annotation.__module__}.{annotation.__qualname__}"))
     text = repr(annotation)
     if not text.startswith("<"):
-        found.add(normalized(text).replace("NoneType", "None"))
+        spelled = normalized(text).replace("NoneType", "None")
+        found.add(spelled)
+        # The repr qualifies every class (Optional[app.models.Registry]); source usually
+        # names an imported class bare (Optional[Registry]).
+        found.add(_unqualified(spelled))
     return found
+
+
+def _unqualified(text: str) -> str:
+    """``Optional[app.models.Registry]`` -> ``Optional[Registry]``."""
+    out: list[str] = []
+    word = ""
+    for char in text:
+        if char.isalnum() or char == "_":
+            word += char
+        elif char == "." and word and not word[0].isdigit():
+            word = ""  # a qualifier: drop it
+        else:
+            out.append(word + char)
+            word = ""
+    out.append(word)
+    return "".join(out)
 
 
 def spell(annotation: object) -> str:
