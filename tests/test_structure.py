@@ -138,6 +138,30 @@ CASES: list[tuple[str, dict[str, Any], str, list[str]]] = [
         ["function.annotation"],
     ),
     (
+        "function annotations naming a class inside a generic, as source spells them",
+        {
+            "functions": [
+                {
+                    "name": "register",
+                    "arguments": [
+                        {"name": "registry", "annotation": "Optional[Registry]"},
+                        {"name": "items", "annotation": "list[Registry]"},
+                    ],
+                    "returns": "dict[str, Registry]",
+                }
+            ]
+        },
+        "from typing import Optional\nclass Registry: pass\n"
+        "def register(registry: Optional[Registry], items: list[Registry]) -> dict[str, Registry]: pass",
+        [],
+    ),
+    (
+        "function annotation qualified in the contract and in source",
+        {"functions": [{"name": "register", "arguments": [{"name": "m", "annotation": "collections.abc.Mapping"}]}]},
+        "import collections.abc\ndef register(m: collections.abc.Mapping): pass",
+        [],
+    ),
+    (
         "function returns None",
         {"functions": [{"name": "register", "returns": "None"}]},
         "def register() -> None: pass",
