@@ -165,9 +165,9 @@ def is_secret_name(name: str, rule: Plain | None = None) -> bool:
     return any(hint in upper for hint in _SECRET_HINTS)
 
 
-def _shown(name: str, rule: Plain, value: str) -> str:
+def _shown(name: str, rule: Plain, value: str, denial: str = "it is not") -> str:
     if is_secret_name(name, rule):
-        return "its value (secret, not shown)"
+        return f"{denial} (the value is secret and not shown)"
     if len(value) > _SHOWN_CHARS:
         return f"it is {quoted(value[:_SHOWN_CHARS])}... ({len(value)} characters)"
     return f"it is {quoted(value)}"
@@ -216,7 +216,7 @@ def _env_problem(name: str, rule: Plain, value: str | None) -> tuple[str, str] |
     if matches is not None and not _full_match(matches, value):
         return (
             "runtime.env.matches",
-            f"requires {name} to match {quoted(matches)} in full, but {_shown(name, rule, value)}",
+            f"requires {name} to match {quoted(matches)} in full, but {_shown(name, rule, value, 'it does not')}",
         )
     return None
 
