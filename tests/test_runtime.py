@@ -247,7 +247,7 @@ class TestSecrets:
         assert "REPR RuntimeViolation(" in result.stdout
         assert "ERROR:child:import failed" in result.stderr
         assert result.stderr.count("RuntimeViolation: guarded may not be imported") >= 2, result.output
-        assert "(secret, not shown)" in result.stdout
+        assert "(the value is secret and not shown)" in result.stdout
         assert SECRET not in result.output
         assert "s3cr3t" not in result.output
         assert EXPECTED_SECRET not in result.output
@@ -261,7 +261,7 @@ class TestSecrets:
             }
         )
         result = project.run(SECRET_REPORT, env={name: SECRET})
-        assert "(secret, not shown)" in result.stdout, result.output
+        assert "(the value is secret and not shown)" in result.stdout, result.output
         assert SECRET not in result.output
 
 
