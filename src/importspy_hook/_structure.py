@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from types import CodeType
 
-from ._checks import where
+from ._checks import is_secret_name, where
 from ._errors import Violation
 
 TYPE_CHECKING = False
@@ -28,6 +28,8 @@ _MISSING = object()
 _CO_VARARGS = 0x04
 _CO_VARKEYWORDS = 0x08
 _SHOWN_CHARS = 80
+# Variables named like secrets (API_KEY, TOKEN, ...) may hold real ones: their values are never shown.
+_SECRET = "the value is secret and not shown"
 
 
 def check_members(contract: Plain, section: str, namespace: Mapping[str, object], subject: str) -> list[Violation]:
@@ -84,7 +86,9 @@ class _MemberChecker:
                 "value",
                 path,
                 label,
-                f"{name} must be {show(spec['value'])}, but {self.subject} has {show(value)}",
+                f"{name} must be {show(spec['value'])}, but {self.subject} has {show(value)}"
+                if not is_secret_name(name)
+                else f"{name} must have its expected value, but {self.subject} has another ({_SECRET})",
             )
         self.annotation(spec, annotations.get(name, _MISSING), "variable", path, label, name)
 
@@ -250,7 +254,9 @@ class _MemberChecker:
                     "value",
                     path,
                     label,
-                    f"{qualified} must be {show(spec['value'])}, but it is {show(value)}",
+                    f"{qualified} must be {show(spec['value'])}, but it is {show(value)}"
+                    if not is_secret_name(name)
+                    else f"{qualified} must have its expected value, but it has another ({_SECRET})",
                 )
         self.annotation(spec, annotation, "attribute", path, label, qualified)
 
