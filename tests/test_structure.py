@@ -469,3 +469,19 @@ class TestExampleContract:
         plugin = self.GOOD.replace("def register(registry)", "def setup(registry)")
         result = project.write(self.files(plugin)).run(REPORT.replace("import plugin", "import app.plugins.good"))
         assert "VIOLATION StructureViolation ['importers.require.function.missing']" in result.stdout, result.output
+
+
+class TestSecrets:
+    @pytest.mark.parametrize("section", list(SECTIONS))
+    def test_value_of_a_secret_looking_variable_is_never_shown(self, project: Project, section: str) -> None:
+        members = {
+            "variables": [{"name": "API_TOKEN", "value": "expected-token"}],
+            "classes": [{"name": "Client", "attributes": [{"name": "password", "value": "expected-password"}]}],
+        }
+        source = "API_TOKEN = 'real-token-value'\nclass Client:\n    password = 'real-password-value'"
+        result = check(project, section, members, source)
+        assert outcome(result, section) == ["variable.value", "attribute.value"]
+        assert "API_TOKEN must have its expected value" in result.stdout
+        assert "Client.password must have its expected value" in result.stdout
+        for text in ("real-token-value", "real-password-value", "expected-token", "expected-password"):
+            assert text not in result.output
