@@ -148,15 +148,19 @@ def _names(kind: str, aliases: dict[str, str] | frozenset[str]) -> Callable[[obj
     known = aliases if isinstance(aliases, dict) else {name: name for name in aliases}
     canonical = sorted(set(known.values()))
 
+    article = "an" if kind[0] in "aeiou" else "a"
+
     def structure(value: object, _: type) -> tuple[str, ...]:
         items = [value] if isinstance(value, str) else value
-        if not isinstance(items, list) or not items:
-            raise TypeError(f"expected a {kind} name or a list of them, got {describe(value)}")
+        if items == []:
+            raise ValueError(f"the {kind} list is empty, so nothing could pass; name at least one {kind}")
+        if not isinstance(items, list):
+            raise TypeError(f"expected {article} {kind} name or a list of them, got {describe(value)}")
         names: list[str] = []
         errors: list[Exception] = []
         for index, item in enumerate(items):
             try:
-                text = _text(item, f"a {kind} name")
+                text = _text(item, f"{article} {kind} name")
                 name = known.get(text.lower())
                 if name is None:
                     close = difflib.get_close_matches(text.lower(), list(known), n=1)
