@@ -109,6 +109,16 @@ ERRORS: list[tuple[str, str, str]] = [
         "dragonfly, emscripten, freebsd, ios, linux, msys, netbsd, openbsd, sunos, wasi, windows",
     ),
     (
+        "empty os list",
+        "module: a\nruntime: {os: []}\n",
+        "c.yml:2:15: the os list is empty, so nothing could pass; name at least one os",
+    ),
+    (
+        "os given as a number",
+        "module: a\nruntime: {os: 3}\n",
+        "c.yml:2:15: expected an os name or a list of them, got the number 3",
+    ),
+    (
         "regular expression with nested repetition",
         "module: a\nruntime:\n  env:\n    R: {matches: '(a+)+'}\n",
         'c.yml:4:18: "(a+)+" nests one repetition inside another; '
