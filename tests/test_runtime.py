@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
@@ -303,25 +302,19 @@ class TestExceptionClass:
             result.stdout
         ), result.output
 
-
-def test_host_facts_match_the_interpreter() -> None:
-    # The expectations above are computed from the same snapshot the child builds.
-    assert HOST.implementation == sys.implementation.name
-
-
-def test_violation_survives_pickling(project: Project) -> None:
-    # Violations cross process boundaries (multiprocessing, pytest-xdist) with their details.
-    project.write({"guarded.py": "", "contracts/guarded.yml": f"module: guarded\nruntime: {{os: {OTHER_OS}}}\n"})
-    result = project.run(
-        """
-        import importspy_hook, pickle
-        importspy_hook.install("contracts")
-        try:
-            import guarded
-        except importspy_hook.ContractViolation as exc:
-            copy = pickle.loads(pickle.dumps(exc))
-            same = copy.violations == exc.violations and str(copy) == str(exc)
-            print(type(copy).__name__, copy.name, copy.importer, same)
-        """
-    )
-    assert "RuntimeViolation guarded __main__ True" in result.stdout, result.output
+    def test_violation_survives_pickling(self, project: Project) -> None:
+        # Violations cross process boundaries (multiprocessing, pytest-xdist) with their details.
+        project.write({"guarded.py": "", "contracts/guarded.yml": f"module: guarded\nruntime: {{os: {OTHER_OS}}}\n"})
+        result = project.run(
+            """
+            import importspy_hook, pickle
+            importspy_hook.install("contracts")
+            try:
+                import guarded
+            except importspy_hook.ContractViolation as exc:
+                copy = pickle.loads(pickle.dumps(exc))
+                same = copy.violations == exc.violations and str(copy) == str(exc)
+                print(type(copy).__name__, copy.name, copy.importer, same)
+            """
+        )
+        assert "RuntimeViolation guarded __main__ True" in result.stdout, result.output
