@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from importspy_hook import snapshot
+
 if TYPE_CHECKING:
     from conftest import Project
 
@@ -388,3 +390,88 @@ class TestImportMachineryIsNeverTheImporter:
             """
         )
         assert "IMPORTER None ['importers.allow']" in result.stdout, result.output
+
+
+FULL_CONTRACT = """
+    module: payments.keys
+    on_violation: raise
+    importers:
+      allow: ["payments", "payments.*", "__main__"]
+      deny: ["payments.plugins.*"]
+      require:
+        variables:
+          - {name: PLUGIN_API, value: 2, annotation: int}
+        functions:
+          - name: register
+            arguments: [{name: registry, annotation: Registry}]
+            returns: None
+        classes:
+          - name: Plugin
+            bases: [BasePlugin]
+            attributes: [{name: name, scope: class}]
+            methods:
+              - {name: run, arguments: [{name: self}]}
+    runtime:
+      python: ">=3.10,<4"
+      implementation: [cpython, pypy]
+      os: [HOST_OS]
+      arch: [HOST_ARCH]
+      env:
+        STAGE: {one_of: [prod, staging]}
+        API_KEY: {required: true, secret: true}
+        DEBUG: {absent: true}
+        REGION: {matches: "eu-[a-z]+-[0-9]"}
+        MODE: production
+      packages:
+        pytest: ">=1"
+        importspy-hook-surely-absent: {absent: true}
+    provides:
+      functions: [{name: register}]
+"""
+
+FULL_PROJECT = {
+    "payments/__init__.py": "",
+    "payments/base.py": "class BasePlugin:\n    name = 'base'\n",
+    "payments/keys.py": "def register(registry): pass\n",
+    "payments/host.py": """
+        from payments.base import BasePlugin
+
+        class Registry: pass
+
+        PLUGIN_API: int = 2
+
+        def register(registry: Registry) -> None: pass
+
+        class Plugin(BasePlugin):
+            name = "host"
+            def run(self): pass
+
+        import payments.keys
+    """,
+    "payments/bare.py": "import payments.keys\n",
+}
+
+GOOD_ENV = {"STAGE": "prod", "API_KEY": "k", "REGION": "eu-west-1", "MODE": "production"}
+
+
+class TestTheIssueExample:
+    """The example contract of the format's specification, end to end."""
+
+    def write(self, project: Project) -> Project:
+        host = snapshot()
+        contract = FULL_CONTRACT.replace("HOST_OS", host.os).replace("HOST_ARCH", host.arch)
+        return project.write({**FULL_PROJECT, "contracts/payments.keys.yml": contract})
+
+    def test_an_importer_meeting_every_rule_imports_the_module(self, project: Project) -> None:
+        result = self.write(project).run(REPORT, "payments.host", env=GOOD_ENV)
+        assert "IMPORTED" in result.stdout, result.output
+
+    def test_every_broken_rule_is_reported_in_check_order(self, project: Project) -> None:
+        env = {"STAGE": "dev", "DEBUG": "1", "REGION": "us-east-1", "MODE": "test"}
+        result = self.write(project).run(REPORT, "payments.bare", env=env)
+        assert (
+            "VIOLATION RuntimeViolation payments.bare ["
+            "'runtime.env.one_of', 'runtime.env.required', 'runtime.env.absent', 'runtime.env.matches', "
+            "'runtime.env.equals', 'importers.require.variable.missing', 'importers.require.function.missing', "
+            "'importers.require.class.missing']"
+        ) in result.stdout, result.output
