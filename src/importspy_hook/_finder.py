@@ -151,6 +151,9 @@ def install(contracts: PathSpec | Registry = "contracts", *, on_violation: str |
             registry = Registry(contracts.contracts, on_violation=on_violation)
     else:
         registry = Registry.load(contracts, on_violation=on_violation)
+    # Warned before anything changes: under ``-W error`` the warning raises, and install()
+    # must then leave sys.meta_path as it was.
+    _warn_already_imported(registry)
     finder = _installed()
     if finder is None:
         finder = ContractFinder(registry)
@@ -158,7 +161,6 @@ def install(contracts: PathSpec | Registry = "contracts", *, on_violation: str |
         finder.registry = registry
         _remove(finder)
     sys.meta_path.insert(0, finder)
-    _warn_already_imported(registry)
     return Installation(finder)
 
 
