@@ -276,6 +276,22 @@ class TestInstallation:
             result.stdout
         ), result.output
 
+    def test_warning_turned_error_leaves_nothing_installed(self, project: Project) -> None:
+        result = project.write(PAYMENTS).run(
+            """
+            import warnings
+            import payments.keys
+            import importspy_hook, sys
+            warnings.simplefilter("error", importspy_hook.ContractWarning)
+            try:
+                importspy_hook.install("contracts")
+            except importspy_hook.ContractWarning:
+                print("RAISED")
+            print("FINDERS", sum(isinstance(f, importspy_hook.ContractFinder) for f in sys.meta_path))
+            """
+        )
+        assert "RAISED\nFINDERS 0" in result.stdout, result.output
+
     def test_unrelated_imports_are_untouched(self, project: Project) -> None:
         result = project.write(PAYMENTS | {"other.py": "X = 1\n"}).run(
             """
