@@ -485,3 +485,30 @@ class TestSecrets:
         assert "Client.password must have its expected value" in result.stdout
         for text in ("real-token-value", "real-password-value", "expected-token", "expected-password"):
             assert text not in result.output
+
+
+REQUIRE_REGISTER = {
+    "contracts/guarded.yml": json.dumps(
+        {"module": "guarded", "importers": {"require": {"functions": [{"name": "register"}]}}}
+    )
+}
+
+
+class TestImporterNamespaceAtImportTime:
+    """``importers.require`` sees the importer's globals as they are when its import runs."""
+
+    def test_definitions_after_the_import_statement_do_not_count(self, project: Project) -> None:
+        project.write({**REQUIRE_REGISTER, "guarded.py": "", "plugin.py": "import guarded\ndef register(): pass\n"})
+        result = project.run(REPORT)
+        assert outcome(result, "require") == ["function.missing"]
+
+    def test_an_import_inside_a_function_sees_the_finished_module(self, project: Project) -> None:
+        project.write(
+            {
+                **REQUIRE_REGISTER,
+                "guarded.py": "",
+                "plugin.py": "def load():\n    import guarded\n\ndef register(): pass\n\nload()\n",
+            }
+        )
+        result = project.run(REPORT)
+        assert outcome(result, "require") == []
