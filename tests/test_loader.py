@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import _imp
+import sys
 import textwrap
 from typing import TYPE_CHECKING
 
@@ -286,3 +288,47 @@ class TestWarnMode:
         )
         assert "RAISED ['runtime.python']" in result.stdout, result.output
         assert "WARNED 1 False" in result.stdout
+
+
+class TestSpecsAndModulesLeftAlone:
+    def test_spec_attributes_are_those_of_the_real_spec(self, project: Project) -> None:
+        project.write({**PACKAGE, **GUARDED_CONTRACT, "guarded/sub.py": ""})
+        code = """
+            import importlib.util, sys
+            HOOK
+            spec = importlib.util.find_spec("guarded")
+            print(spec.name, spec.origin, spec.cached, spec.has_location, spec.parent,
+                  spec.submodule_search_locations, spec.loader_state, type(spec.loader).__name__)
+        """
+        plain = project.run(code.replace("HOOK", ""))
+        hooked = project.run(code.replace("HOOK", "import importspy_hook; importspy_hook.install('contracts')"))
+        assert plain.returncode == hooked.returncode == 0, plain.output + hooked.output
+        assert plain.stdout.replace("SourceFileLoader", "GuardedLoader") == hooked.stdout
+
+    def test_namespace_package_is_not_guarded(self, project: Project) -> None:
+        project.write({"spaced/part.py": "", "contracts/spaced.yml": "module: spaced\nimporters: {allow: [nobody]}\n"})
+        result = project.run(
+            "import importspy_hook\nimportspy_hook.install('contracts')\n"
+            "import spaced\nprint('IMPORTED', spaced.__file__)"
+        )
+        assert "IMPORTED None" in result.stdout, result.output
+
+    @pytest.mark.skipif("itertools" not in sys.builtin_module_names, reason="itertools is built in here")
+    def test_builtin_module_is_not_guarded(self, project: Project) -> None:
+        project.write({"contracts/itertools.yml": "module: itertools\nimporters: {allow: [nobody]}\n"})
+        result = project.run(
+            "import sys\nsys.modules.pop('itertools', None)\n"
+            "import importspy_hook\nimportspy_hook.install('contracts')\nimport itertools\n"
+            "print('IMPORTED', itertools.__spec__.loader.__name__)"
+        )
+        assert "IMPORTED BuiltinImporter" in result.stdout, result.output
+
+    @pytest.mark.skipif(not _imp.is_frozen("ntpath"), reason="ntpath is frozen from Python 3.11")
+    def test_frozen_module_is_not_guarded(self, project: Project) -> None:
+        project.write({"contracts/ntpath.yml": "module: ntpath\nimporters: {allow: [nobody]}\n"})
+        result = project.run(
+            "import sys\nsys.modules.pop('ntpath', None)\n"
+            "import importspy_hook\nimportspy_hook.install('contracts')\nimport ntpath\n"
+            "print('IMPORTED', ntpath.__spec__.loader.__name__)"
+        )
+        assert "IMPORTED FrozenImporter" in result.stdout, result.output
