@@ -79,16 +79,19 @@ def check_importer_name(contract: Plain, importer: Importer | None) -> list[Viol
                 break
     allow: Sequence[str] | None = importers["allow"]
     if allow is not None and not found and (name is None or not any(_fnmatch(name, p) for p in allow)):
-        who = name if name is not None else "code outside any Python module"
-        found.append(
-            Violation(
-                "importers.allow",
-                f"importers.allow in {where(contract, 'importers/allow')} is {quoted_list(allow)} "
-                f"and {who} matches none of them; import {contract['module']} from an allowed "
-                f"module, or add a pattern for {who} to importers.allow",
-                where(contract, "importers/allow"),
+        at = where(contract, "importers/allow")
+        if name is None:
+            text = (
+                f"importers.allow in {at} is {quoted_list(allow)}, and no pattern matches an import "
+                f"made outside any named module; import {contract['module']} from an allowed module"
             )
-        )
+        else:
+            text = (
+                f"importers.allow in {at} is {quoted_list(allow)} and {name} matches none of them; "
+                f"import {contract['module']} from an allowed module, or add a pattern for {name} "
+                f"to importers.allow"
+            )
+        found.append(Violation("importers.allow", text, at))
     return found
 
 
