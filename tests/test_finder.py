@@ -190,6 +190,40 @@ class TestWhoIsTheImporter:
         assert "LOADED False True" in result.stdout
 
 
+NO_PYTHON_FRAME = """
+    import _thread, importlib, sys, time
+    import importspy_hook
+    importspy_hook.install("contracts")
+    failures = []
+    sys.unraisablehook = lambda unraisable: failures.append(unraisable.exc_value)
+    # The new thread's only frame is importlib's: no Python module does the import.
+    _thread.start_new_thread(importlib.import_module, ("payments.keys",))
+    for _ in range(1000):
+        if failures or "payments.keys" in sys.modules:
+            break
+        time.sleep(0.01)
+    for exc in failures:
+        print("VIOLATION", type(exc).__name__, exc.importer, [v.rule for v in exc.violations])
+        print("MESSAGE", exc)
+    print("IMPORTED", "payments.keys" in sys.modules)
+"""
+
+
+class TestNoImporter:
+    def test_no_allow_pattern_matches_a_missing_importer(self, project: Project) -> None:
+        project.write(PAYMENTS | {"contracts/payments.keys.yml": 'module: payments.keys\nimporters: {allow: ["*"]}\n'})
+        result = project.run(NO_PYTHON_FRAME)
+        assert "VIOLATION ImporterViolation None ['importers.allow']" in result.stdout, result.output
+        assert "no pattern matches an import made outside any named module" in result.stdout
+        assert "IMPORTED False" in result.stdout
+
+    def test_no_deny_pattern_matches_a_missing_importer(self, project: Project) -> None:
+        project.write(PAYMENTS | {"contracts/payments.keys.yml": 'module: payments.keys\nimporters: {deny: ["*"]}\n'})
+        result = project.run(NO_PYTHON_FRAME)
+        assert "VIOLATION" not in result.stdout, result.output
+        assert "IMPORTED True" in result.stdout
+
+
 class TestInstallation:
     def test_installing_twice_keeps_one_finder_and_the_latest_contracts(self, project: Project) -> None:
         project.write(
