@@ -279,7 +279,7 @@ CASES: list[tuple[str, dict[str, Any], str, list[str]]] = [
     (
         "instance attribute as a dataclass field",
         {"classes": [{"name": "Plugin", "attributes": [{"name": "conn", "scope": "instance"}]}]},
-        "import dataclasses\nPlugin = dataclasses.make_dataclass('Plugin', ['conn'])",
+        "import dataclasses\n@dataclasses.dataclass\nclass Plugin:\n    conn: object = None",
         [],
     ),
     (
