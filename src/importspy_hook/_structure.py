@@ -306,6 +306,11 @@ def _assigns_attribute(member: object, name: str) -> bool:
         member = member.__func__
     elif isinstance(member, property):
         member = member.fset
+    for _ in range(100):  # a decorated method (functools.wraps): the assignment is in the wrapped one
+        wrapped = getattr(member, "__wrapped__", None)
+        if wrapped is None:
+            break
+        member = wrapped
     code = getattr(member, "__code__", None)
     if not isinstance(code, CodeType) or (name not in code.co_names and not _has_nested_code(code)):
         return False
