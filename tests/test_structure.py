@@ -271,6 +271,23 @@ CASES: list[tuple[str, dict[str, Any], str, list[str]]] = [
         [],
     ),
     (
+        "instance attribute assigned in a decorated method",
+        {"classes": [{"name": "Plugin", "attributes": [{"name": "conn", "scope": "instance"}]}]},
+        """
+        import functools
+        def logged(f):
+            @functools.wraps(f)
+            def wrapper(*args, **kwargs):
+                return f(*args, **kwargs)
+            return wrapper
+        class Plugin:
+            @logged
+            def __init__(self):
+                self.conn = object()
+        """,
+        [],
+    ),
+    (
         "instance attribute annotated in the class body",
         {"classes": [{"name": "Plugin", "attributes": [{"name": "conn", "scope": "instance", "annotation": "int"}]}]},
         "class Plugin:\n    conn: int",
