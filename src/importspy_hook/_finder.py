@@ -247,6 +247,10 @@ def install(
         registry = load_registry(settings)
         source = settings
     preload_check_modules(registry)
+    # Warned before anything changes: under ``-W error`` the warning raises, and install()
+    # must then leave sys.meta_path as it was. After the preload, which may import a
+    # protected module for the checks.
+    _warn_already_imported(registry)
     finder = _installed()
     if finder is None:
         finder = ContractFinder(registry)
@@ -255,7 +259,6 @@ def install(
         _remove(finder)
     finder._source, finder._stamp = source, stamp
     sys.meta_path.insert(0, finder)
-    _warn_already_imported(registry)
     return Installation(finder)
 
 
