@@ -69,11 +69,11 @@ class GuardedLoader:
 
     def get_code(self, fullname: str) -> CodeType | None:
         # runpy (``python -m``, ``runpy.run_module``) takes the code object from the loader and
-        # runs it itself, never calling exec_module (runpy.py ``_get_module_details``); the
-        # import system never calls the proxy's get_code (the real loader calls its own), so a
-        # call here is someone about to run the module's code: check it like an import by the
-        # caller. Under ``python -m`` only runpy frames are on the stack: the importer is None.
-        _logged(check_before, fullname, self._origin, self._contracts, self._registry, find_importer(1))
+        # runs it itself, never calling exec_module (runpy.py ``_get_module_details``): check
+        # such a run like an import by runpy's caller (under ``python -m`` only runpy frames
+        # are on the stack, so the importer is None). Other callers only look at the code.
+        if sys._getframe(1).f_globals.get("__name__") == "runpy":
+            _logged(check_before, fullname, self._origin, self._contracts, self._registry, find_importer(1))
         code: CodeType | None = self._real.get_code(fullname)
         return code
 
