@@ -40,7 +40,12 @@ def where(contract: Plain, path: str) -> str:
 
 
 def quoted(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"')
+    if not escaped.isprintable():
+        # A line break or control character would split the message (one problem per line,
+        # each starting with file:line:col); show it escaped, as Python would.
+        escaped = "".join(c if c.isprintable() else repr(c)[1:-1] for c in escaped)
+    return '"' + escaped + '"'
 
 
 def quoted_list(items: Sequence[str]) -> str:
