@@ -11,7 +11,6 @@ from __future__ import annotations
 import sys
 
 from ._errors import ContractWarning
-from ._loader import GuardedLoader
 from ._registry import Registry
 from ._snapshot import forget_distributions
 
@@ -84,6 +83,10 @@ class ContractFinder:
             return spec
         contracts = registry.contracts_for(fullname)
         if contracts:
+            # Imported here: the checks (and ``types``) are loaded at the first protected
+            # import, not at start-up, where activation pays for every module it imports.
+            from ._loader import GuardedLoader
+
             spec.loader = GuardedLoader(loader, contracts, registry)  # type: ignore[assignment]
         return spec
 

@@ -1,12 +1,14 @@
-"""Loading contract files and folders."""
+"""Loading contract files and folders.
+
+Finding contract files is on the start-up path of a warm cache (``_cache``), so this module
+imports the YAML and cattrs side only inside :func:`load_contract`.
+"""
 
 from __future__ import annotations
 
 import os
 
-from ._convert import structure_document
 from ._errors import ContractError
-from ._yaml import read_document
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -23,6 +25,10 @@ def load_contract(path: str | PathLike[str]) -> Contract:
 
     :raises ContractError: with ``file:line:col:`` for each problem in the file.
     """
+    # Imported here: ruamel.yaml, cattrs and attrs are needed only on a cache miss.
+    from ._convert import structure_document
+    from ._yaml import read_document
+
     return structure_document(read_document(os.fspath(path)))
 
 
@@ -30,7 +36,7 @@ def contract_files(paths: str | PathLike[str] | Iterable[str | PathLike[str]]) -
     """The contract files named by ``paths``: files as given, folders searched recursively
     for ``*.yml`` and ``*.yaml`` (hidden entries skipped), in sorted order.
 
-    :raises ContractError: for a path that does not exist.
+    :raises ContractError: for a path that does not exist, or a folder that cannot be read.
     """
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
@@ -39,7 +45,7 @@ def contract_files(paths: str | PathLike[str] | Iterable[str | PathLike[str]]) -
         path = os.fspath(entry)
         if os.path.isdir(path):
             found: list[str] = []
-            for root, dirs, names in os.walk(path):
+            for root, dirs, names in os.walk(path, onerror=_unreadable_folder):
                 dirs[:] = sorted(d for d in dirs if not d.startswith((".", "__")))
                 found.extend(os.path.join(root, n) for n in names if n.endswith(SUFFIXES) and not n.startswith("."))
             files.extend(sorted(found))
@@ -48,6 +54,15 @@ def contract_files(paths: str | PathLike[str] | Iterable[str | PathLike[str]]) -
         else:
             raise ContractError(path, "no such contract file or folder; check the path, or create it")
     return files
+
+
+def _unreadable_folder(error: OSError) -> None:
+    # os.walk skips folders it cannot list unless told; a skipped folder would silently
+    # leave its modules unguarded.
+    raise ContractError(
+        str(error.filename),
+        f"cannot be read: {error.strerror or error}; make it readable by this process, or remove it from the paths",
+    )
 
 
 def load_contracts(paths: str | PathLike[str] | Iterable[str | PathLike[str]]) -> list[Contract]:
