@@ -12,8 +12,15 @@ from __future__ import annotations
 
 import sys
 
-from ._checks import check_importer_name, check_runtime
-from ._errors import ContractWarning, ImporterViolation, RuntimeViolation, StructureViolation
+from ._checks import check_importer_name, check_runtime, where
+from ._errors import (
+    ContractViolation,
+    ContractWarning,
+    ImporterViolation,
+    RuntimeViolation,
+    StructureViolation,
+    Violation,
+)
 from ._importer import find_importer
 from ._snapshot import snapshot
 from ._structure import check_members
@@ -25,7 +32,6 @@ if TYPE_CHECKING:
     from types import ModuleType
     from typing import Any
 
-    from ._errors import ContractViolation, Violation
     from ._importer import Importer
     from ._registry import Registry
 
@@ -89,7 +95,7 @@ def check_before(
     for phase in range(3):
         for contract in contracts:
             if phase == 0:
-                violations = check_importer_name(contract, importer)
+                violations = check_readable(contract) or check_importer_name(contract, importer)
             elif phase == 1:
                 violations = check_runtime(contract, snap)
             else:
@@ -99,6 +105,18 @@ def check_before(
     if found:
         who = importer.describe() if importer is not None else "code outside any Python module"
         _report(f"{name} may not be imported by {who}", name, origin, importer, found, registry)
+
+
+def check_readable(contract: Plain) -> list[Violation]:
+    """Fail closed: a contract that could not be read at start-up refuses every import of its module.
+
+    Activation stands such a contract in for a broken file whose module name it could still
+    read, with the problem under ``unreadable`` (``_activate``).
+    """
+    problem: str | None = contract.get("unreadable")
+    if problem is None:
+        return []
+    return [Violation("contract.unreadable", problem, where(contract, ""))]
 
 
 def check_after(
@@ -115,6 +133,7 @@ def check_after(
 
 
 _KINDS: tuple[tuple[str, type[ContractViolation]], ...] = (
+    ("contract.", ContractViolation),
     ("importers.allow", ImporterViolation),
     ("importers.deny", ImporterViolation),
     ("runtime.", RuntimeViolation),
