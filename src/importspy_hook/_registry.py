@@ -88,12 +88,15 @@ class Registry:
     def load(cls, contracts: PathSpec, *, on_violation: str | None = None) -> Registry:
         """Load every contract file in ``contracts`` (files and folders of ``*.yml``/``*.yaml``).
 
+        Parsed contracts are kept in the compiled cache (``_cache``), so that a warm load
+        imports neither ruamel.yaml nor cattrs nor attrs.
+
         :raises ContractError: for the first file that cannot be used, or a missing path.
         """
-        # Imported here: loading YAML needs ruamel.yaml, cattrs and attrs; checking does not.
-        from ._load import load_contracts
+        # Imported here: only loading from files needs the cache and the file search.
+        from ._cache import compiled_contracts
 
-        return cls(load_contracts(contracts), on_violation=on_violation)
+        return cls(compiled_contracts(contracts), on_violation=on_violation)
 
     def covers(self, name: str) -> bool:
         """Whether any contract governs module ``name`` (the finder's fast test)."""
