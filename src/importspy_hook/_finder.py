@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import sys
 
-from ._errors import ContractWarning
 from ._registry import Registry
-from ._snapshot import forget_distributions
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -92,6 +90,10 @@ class ContractFinder:
 
     def invalidate_caches(self) -> None:
         """Forget cached distribution versions (``importlib.invalidate_caches()`` calls this)."""
+        # Imported here, like ``_errors`` below: activation imports this module at start-up,
+        # where every module imported costs (docs/performance.rst).
+        from ._snapshot import forget_distributions
+
         forget_distributions()
 
 
@@ -175,6 +177,8 @@ def _warn_already_imported(registry: Registry) -> None:
     imported = sorted(name for name in tuple(sys.modules) if registry.covers(name))
     if imported:
         import warnings
+
+        from ._errors import ContractWarning
 
         warnings.warn(
             ContractWarning(

@@ -1,14 +1,13 @@
 """Loading contract files and folders.
 
 Finding contract files is on the start-up path of a warm cache (``_cache``), so this module
-imports the YAML and cattrs side only inside :func:`load_contract`.
+imports the YAML and cattrs side only inside :func:`load_contract`, and ``_errors`` only to
+raise.
 """
 
 from __future__ import annotations
 
 import os
-
-from ._errors import ContractError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -52,13 +51,17 @@ def contract_files(paths: str | PathLike[str] | Iterable[str | PathLike[str]]) -
         elif os.path.exists(path):
             files.append(path)
         else:
+            from ._errors import ContractError  # imported when needed, as below
+
             raise ContractError(path, "no such contract file or folder; check the path, or create it")
     return files
 
 
 def _unreadable_folder(error: OSError) -> None:
     # os.walk skips folders it cannot list unless told; a skipped folder would silently
-    # leave its modules unguarded.
+    # leave its modules unguarded. Imported here: a warm start-up never needs _errors.
+    from ._errors import ContractError
+
     raise ContractError(
         str(error.filename),
         f"cannot be read: {error.strerror or error}; make it readable by this process, or remove it from the paths",

@@ -9,8 +9,6 @@ expression for any other pattern. Neither cost grows with the number of exact co
 
 from __future__ import annotations
 
-from ._errors import ContractError
-
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -56,6 +54,9 @@ class Registry:
             module: str = contract["module"]
             if not _WILDCARDS.intersection(module):
                 if module in exact:
+                    # Imported here: activation imports this module at start-up, errors are rare.
+                    from ._errors import ContractError
+
                     first = exact[module][0]
                     raise ContractError(
                         str(contract["source"]),
