@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from conftest import Project
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from conftest import Project
 
 KEYS_CONTRACT = """
     module: payments.keys

@@ -15,12 +15,11 @@ from __future__ import annotations
 import os
 import sys
 
-from ._errors import ContractError
-
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
+    from ._errors import ContractError
     from ._registry import Registry
 
 CONTRACTS_VARIABLE = "IMPORTSPY_HOOK_CONTRACTS"
@@ -97,15 +96,27 @@ def _readable_contracts(paths: list[str]) -> list[dict[str, Any]]:
             continue  # "a::b" or a trailing separator: nothing was named there
         try:
             files = contract_files(path)
-        except ContractError as exc:
-            report(f"{_located(exc)}; its contracts are not enforced. Fix the path in {CONTRACTS_VARIABLE}")
+        except ValueError as exc:  # a ContractError, or a path the OS refuses (a NUL byte)
+            problem = _as_contract_error(path, exc)
+            report(f"{_located(problem)}; its contracts are not enforced. Fix the path in {CONTRACTS_VARIABLE}")
             continue
         for file in files:
             try:
                 plain.append(compiled_contract(file))
-            except ContractError as exc:
-                plain.extend(_refusing(file, exc))
+            except Exception as exc:
+                # Whatever went wrong with this one file, its module is refused and the others
+                # are still enforced.
+                plain.extend(_refusing(file, _as_contract_error(file, exc)))
     return plain
+
+
+def _as_contract_error(path: str, exc: Exception) -> ContractError:
+    # Imported here: a start-up without problems never needs _errors.
+    from ._errors import ContractError
+
+    if isinstance(exc, ContractError):
+        return exc
+    return ContractError(path, f"{type(exc).__name__}: {exc}")
 
 
 def _refusing(file: str, exc: ContractError) -> list[dict[str, Any]]:
