@@ -151,6 +151,12 @@ def run(python: str, work: str, rounds: int) -> dict[str, object]:
         shutil.rmtree(os.path.join(work, "contracts", "__importspy_cache__"), ignore_errors=True)
         cold.append(spawn(python, "pass", active)[0])
     warm_heavy = subprocess.run([python, "-c", check], env=active, capture_output=True, text=True, check=True)
+    # What activation and the first protected import add to sys.modules: each module imported
+    # costs about 1% of a bare start (docs/performance.rst), so this list is the first suspect.
+    added = "import sys; before = set(sys.modules); import app.protected; print(sorted(set(sys.modules) - before))"
+    listing = "import sys; print(sorted(m for m in sys.modules if 'importspy' in m or m == '__future__'))"
+    startup_modules = subprocess.run([python, "-c", listing], env=active, capture_output=True, text=True, check=True)
+    first_import = subprocess.run([python, "-c", added], env=active, capture_output=True, text=True, check=True)
     # (name, .pth present, environment, code)
     cases = [
         ("bare", False, base, "pass"),
@@ -186,6 +192,8 @@ def run(python: str, work: str, rounds: int) -> dict[str, object]:
         "rounds": rounds,
         "cold_start_ms": statistics.median(cold) / 1e6,
         "heavy_modules_after_warm_start_and_protected_import": warm_heavy.stdout.strip(),
+        "modules_at_start_up": startup_modules.stdout.strip(),
+        "modules_added_by_first_protected_import": first_import.stdout.strip(),
         "wall_ms": {name: statistics.median(w for w, _ in s) / 1e6 for name, s in samples.items()},
         "cpu_ms": {name: statistics.median(c for _, c in s) / 1e6 for name, s in samples.items()},
         "in_process": json.loads(inproc.stdout),
@@ -205,6 +213,8 @@ def show(figures: dict[str, object]) -> None:
         print(f"{name:<15}{ms:9.2f}{ratio:8.3f}{cpu[name]:9.2f}{cpu[name] / cpu['bare']:8.3f}  {verdict}")
     print(f"cold start (no cache, 20 contracts): {figures['cold_start_ms']:.1f} ms wall")
     print(f"heavy modules loaded with a warm cache: {figures['heavy_modules_after_warm_start_and_protected_import']}")
+    print(f"modules imported by activation: {figures['modules_at_start_up']}")
+    print(f"added by the first protected import: {figures['modules_added_by_first_protected_import']}")
     print(f"find_spec miss:          {inproc['find_spec_miss_ns']:8.0f} ns   (budget 1000 ns)")
     print(f"passing check:           {inproc['passing_check_ns'] / 1000:8.1f} us   (budget 50 us)")
     print(f"re-import, hook on:      {inproc['reimport_hooked_ns'] / 1000:8.1f} us")
