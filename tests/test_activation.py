@@ -153,6 +153,29 @@ class TestVariableSet:
 BROKEN_KEYS = {"contracts/payments.keys.yml": "module: payments.keys\nimporters:\n  allow: [payments\n"}
 
 
+# ``stat`` is imported by ``os`` before site-packages is processed: no hook can guard it.
+EARLY = {"contracts/stat.yml": "module: stat\nruntime: {os: [windows]}\n"}
+
+
+class TestAlreadyImported:
+    def test_contract_for_a_module_imported_before_start_up_is_reported(
+        self, installed: Environment, project: Project
+    ) -> None:
+        result = installed.run(project.write(APP).write(EARLY), FINDERS, env=ON)
+        assert "FINDERS 1" in result.stdout, result.output
+        assert "ContractWarning: stat was imported before importspy_hook was installed" in result.stderr
+
+    def test_under_warnings_as_errors_it_is_one_line_and_the_hook_still_runs(
+        self, installed: Environment, project: Project
+    ) -> None:
+        env = dict(ON, PYTHONWARNINGS="error")
+        result = installed.run(project.write(APP).write(EARLY), script(FINDERS, IMPORT), "plugins.evil", env=env)
+        assert "FINDERS 1" in result.stdout, result.output
+        assert "REFUSED ImporterViolation" in result.stdout
+        (line,) = stderr_lines(result.stderr)
+        assert line.startswith("importspy_hook: stat was imported before importspy_hook was installed"), line
+
+
 class TestBrokenContracts:
     def test_one_stderr_line_names_file_position_and_what_to_do(self, installed: Environment, project: Project) -> None:
         result = installed.run(project.write(APP).write(BROKEN_KEYS), "import json\nprint('STARTED')\n", env=ON)

@@ -49,6 +49,10 @@ def activate() -> None:
     _activated = values
     try:
         _install(*values)
+    except Warning as warning:
+        # Raised only under -W error: the hook is installed, and the warning (a contracted
+        # module imported before start-up finished) is still worth its line.
+        report(_one_line(str(warning)))
     except Exception as exc:
         report(
             f"could not be activated ({type(exc).__name__}: {_one_line(str(exc))}); imports run unguarded. "

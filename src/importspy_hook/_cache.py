@@ -180,8 +180,12 @@ def _store(key: tuple[str, int, int], raw: bytes, plain: dict[str, Any]) -> None
 
 
 def _write_atomically(entry: str, payload: bytes, *, ignore_marker: bool) -> bool:
+    # Imported here: only writing needs it (a builtin module, so nearly free).
+    from _thread import get_ident
+
     folder = os.path.dirname(entry)
-    temporary = f"{entry}.{os.getpid()}.tmp"
+    # Unique to this process and thread, so that concurrent writers never share a file.
+    temporary = f"{entry}.{os.getpid()}.{get_ident()}.tmp"
     try:
         if not os.path.isdir(folder):
             os.makedirs(folder, exist_ok=True)
