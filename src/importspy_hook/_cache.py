@@ -6,9 +6,9 @@ contract is stored as one entry, and a warm start reads the entry and imports no
 
 An entry is keyed by the contract's absolute path, size and ``st_mtime_ns``, and holds the
 contract's bytes, which must equal the file's current bytes. The bytes stand in for a hash
-of them: comparing them is exact and imports nothing, where ``zlib`` (about 0.4 ms),
-``_blake2`` (0.25 ms) or ``hashlib`` (2.7 ms, through ``_hashlib``) would each cost more than
-reading every entry (``-X importtime``, docs/performance.rst).
+of them: comparing them is exact and imports nothing, where importing ``zlib`` (about 0.5 ms
+here), ``_blake2`` (0.4 ms) or ``hashlib`` (3 ms and more, through ``_hashlib``) would cost
+more than comparing every contract's bytes (``-X importtime``, docs/performance.rst).
 
 Entries live in a ``__importspy_cache__`` folder beside the contract, or, when that folder
 cannot be written, in the user's cache folder (``IMPORTSPY_HOOK_CACHE_DIR`` chooses another).
