@@ -9,6 +9,7 @@ import with no later finder tried, so any failure here must become "not mine".
 from __future__ import annotations
 
 import sys
+from os import PathLike, fspath
 
 from ._registry import Registry
 
@@ -16,7 +17,6 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
     from importlib.machinery import ModuleSpec
-    from os import PathLike
     from types import ModuleType, TracebackType
 
     PathSpec = str | PathLike[str] | Iterable[str | PathLike[str]]
@@ -139,23 +139,50 @@ def _remove(finder: object) -> None:
         pass
 
 
-def install(contracts: PathSpec | Registry = "contracts", *, on_violation: str | None = None) -> Installation:
+def install(
+    contracts: PathSpec | Registry | None = None,
+    *,
+    on_violation: str | None = None,
+    ignore: Iterable[str] | None = None,
+    entry_points: bool | None = None,
+) -> Installation:
     """Guard imports with contracts: put one :class:`ContractFinder` first on ``sys.meta_path``.
 
     Installing again replaces the contracts of the one finder (latest wins) and moves it back
     to the front; it never stacks a second finder.
 
-    :param contracts: a contract file or folder, a list of them, or a :class:`Registry`.
+    Without ``contracts``, each setting comes from the first of: this call's argument, the
+    environment (``IMPORTSPY_HOOK_CONTRACTS``, ``IMPORTSPY_HOOK_ON_VIOLATION``),
+    ``[tool.importspy-hook]`` in the nearest pyproject.toml, the default (``./contracts``).
+    With ``contracts`` given, only this call's arguments count.
+
+    :param contracts: a contract file or folder, a list of them, or a :class:`Registry`;
+        ``None`` (the default) for the configured contracts.
     :param on_violation: ``"raise"`` or ``"warn"`` to override every contract's own setting.
+    :param ignore: module names and ``fnmatch`` patterns that are never guarded.
+    :param entry_points: also load the contracts installed distributions ship (entry point
+        group ``importspy_hook.contracts``).
     :returns: an :class:`Installation` with ``.uninstall()``, usable as a context manager.
-    :raises ContractError: when a contract cannot be read or is not valid.
+    :raises ContractError: when a contract or the configuration cannot be read or is not valid.
     """
     if isinstance(contracts, Registry):
         registry = contracts
-        if on_violation is not None:
-            registry = Registry(contracts.contracts, on_violation=on_violation)
+        if on_violation is not None or ignore is not None:
+            registry = Registry(
+                contracts.contracts,
+                on_violation=on_violation or contracts.on_violation,
+                ignore=contracts.ignore if ignore is None else ignore,
+            )
     else:
-        registry = Registry.load(contracts, on_violation=on_violation)
+        # Imported here: settings and contract loading are needed once, at install time.
+        from ._config import Settings, load_registry, resolve
+
+        if contracts is None:
+            settings = resolve(on_violation=on_violation, ignore=ignore, entry_points=entry_points)
+        else:
+            paths = [contracts] if isinstance(contracts, (str, PathLike)) else list(contracts)
+            settings = Settings([fspath(p) for p in paths], on_violation, ignore or (), bool(entry_points))
+        registry = load_registry(settings)
     finder = _installed()
     if finder is None:
         finder = ContractFinder(registry)

@@ -20,15 +20,21 @@ SUFFIXES = (".yml", ".yaml")
 
 
 def load_contract(path: str | PathLike[str]) -> Contract:
-    """Read one contract file.
+    """Read one contract file (native, or ImportSpy's format with a ``module:`` key added).
 
     :raises ContractError: with ``file:line:col:`` for each problem in the file.
     """
-    # Imported here: ruamel.yaml, cattrs and attrs are needed only on a cache miss.
+    # Imported here: ruamel.yaml, cattrs and attrs (and json, re, textwrap for the ImportSpy
+    # format) are needed only on a cache miss.
     from ._convert import structure_document
+    from ._importspy import convert, is_spymodel
     from ._yaml import read_document
 
-    return structure_document(read_document(os.fspath(path)))
+    document = read_document(os.fspath(path))
+    if is_spymodel(document.data):
+        # An ImportSpy contract with 'module:' added on top: read with its own mapping.
+        return structure_document(convert(document).document)
+    return structure_document(document)
 
 
 def contract_files(paths: str | PathLike[str] | Iterable[str | PathLike[str]]) -> list[str]:

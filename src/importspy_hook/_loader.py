@@ -6,6 +6,9 @@ The proxy defines ``create_module`` and ``exec_module`` and forwards every other
 ``pkgutil`` and ``runpy`` keep working. Once the checks pass, the real loader is handed back
 to ``module.__loader__`` and ``module.__spec__.loader`` (as ``importlib.util.LazyLoader``
 does), so nothing after the import can tell the hook was there.
+
+Each decision is logged at DEBUG on the ``importspy_hook`` logger, and each violation raises
+the audit event ``importspy_hook.violation`` (module, importer, rule ids).
 """
 
 from __future__ import annotations
@@ -27,8 +30,9 @@ from ._structure import check_members
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Callable, Mapping, Sequence
     from importlib.machinery import ModuleSpec
+    from logging import Logger
     from types import ModuleType
     from typing import Any
 
@@ -59,7 +63,7 @@ class GuardedLoader:
         if _runs_code_on_create(self._real):
             # An extension module's code runs in create_module (single-phase init runs it
             # all there), so it must be checked now, not in exec_module.
-            check_before(spec.name, spec.origin, self._contracts, self._registry, find_importer(1))
+            _logged(check_before, spec.name, spec.origin, self._contracts, self._registry, find_importer(1))
             self._checked = True
         create = getattr(self._real, "create_module", None)
         return None if create is None else create(spec)
@@ -69,13 +73,69 @@ class GuardedLoader:
         spec = module.__spec__
         origin = spec.origin if spec is not None else getattr(module, "__file__", None)
         if not self._checked:
-            check_before(name, origin, self._contracts, self._registry, find_importer(1))
+            _logged(check_before, name, origin, self._contracts, self._registry, find_importer(1))
         real = self._real
         module.__loader__ = real
         if spec is not None:
             spec.loader = real
         real.exec_module(module)
-        check_after(name, origin, self._contracts, self._registry, module)
+        _logged(check_after, name, origin, self._contracts, self._registry, module)
+
+
+def __tracebackhide__(excinfo: Any) -> bool:
+    # pytest hides a frame whose globals say so (a callable decides per exception): a
+    # violation's report then ends at the importing line with the contract's message.
+    return isinstance(getattr(excinfo, "value", None), ContractViolation)
+
+
+_logger: Logger | None = None
+
+
+def debug_logger() -> Logger | None:
+    """The ``importspy_hook`` logger when it is enabled for DEBUG, else ``None``.
+
+    Nobody can listen to a logger before ``logging`` is imported, and importing it costs
+    milliseconds, so until some other code imports it this is one dict lookup.
+    """
+    global _logger
+    logging = sys.modules.get("logging")
+    if logging is None or not hasattr(logging, "NullHandler"):  # absent or half-imported
+        return None
+    if _logger is None:
+        logger = logging.getLogger("importspy_hook")
+        # The library convention: never configure the root logger, never print by default.
+        logger.addHandler(logging.NullHandler())
+        _logger = logger
+    return _logger if _logger.isEnabledFor(logging.DEBUG) else None
+
+
+def _logged(check: Callable[..., list[Violation]], name: str, origin: str | None, *args: Any) -> None:
+    log = debug_logger()
+    if log is None:
+        check(name, origin, *args)
+        return
+    # Imported here: time is built in and cheap, but only the DEBUG log needs it.
+    from time import perf_counter
+
+    phase = "before it ran" if check is check_before else "after it ran"
+    importer = args[-1] if check is check_before else None
+    who = ""
+    if check is check_before:
+        who = f" by {importer.name or '<unnamed code>'}" if importer is not None else " by code outside any module"
+    started = perf_counter()
+    try:
+        warned = check(name, origin, *args)
+    except ContractViolation as exc:
+        micros = (perf_counter() - started) * 1e6
+        rules = ", ".join(v.rule for v in exc.violations)
+        log.debug("%s imported%s: broken %s (%s), checked in %.0f us", name, who, phase, rules, micros)
+        raise
+    micros = (perf_counter() - started) * 1e6
+    if warned:
+        rules = ", ".join(v.rule for v in warned)
+        log.debug("%s imported%s: kept with warnings %s (%s), checked in %.0f us", name, who, phase, rules, micros)
+    else:
+        log.debug("%s imported%s: kept %s, checked in %.0f us", name, who, phase, micros)
 
 
 def _runs_code_on_create(loader: object) -> bool:
@@ -86,8 +146,11 @@ def _runs_code_on_create(loader: object) -> bool:
 
 def check_before(
     name: str, origin: str | None, contracts: Sequence[Plain], registry: Registry, importer: Importer | None
-) -> None:
-    """Importer name, then runtime, then importer structure; raise or warn on violation."""
+) -> list[Violation]:
+    """Importer name, then runtime, then importer structure; raise or warn on violation.
+
+    :returns: the violations that were only warned about.
+    """
     snap = snapshot()
     subject = f"the importer {importer.name}" if importer is not None and importer.name else "the importer"
     namespace: Mapping[str, object] = importer.namespace if importer is not None else {}
@@ -104,7 +167,8 @@ def check_before(
                 found.append((contract, violations))
     if found:
         who = importer.describe() if importer is not None else "code outside any Python module"
-        _report(f"{name} may not be imported by {who}", name, origin, importer, found, registry)
+        return _report(f"{name} may not be imported by {who}", name, origin, importer, found, registry)
+    return []
 
 
 def check_readable(contract: Plain) -> list[Violation]:
@@ -121,15 +185,19 @@ def check_readable(contract: Plain) -> list[Violation]:
 
 def check_after(
     name: str, origin: str | None, contracts: Sequence[Plain], registry: Registry, module: ModuleType
-) -> None:
-    """``provides``: what the protected module must define once it ran."""
+) -> list[Violation]:
+    """``provides``: what the protected module must define once it ran.
+
+    :returns: the violations that were only warned about.
+    """
     found: list[tuple[Plain, list[Violation]]] = []
     for contract in contracts:
         violations = check_members(contract, "provides", module.__dict__, name)
         if violations:
             found.append((contract, violations))
     if found:
-        _report(f"{name} does not provide what its contract requires", name, origin, None, found, registry)
+        return _report(f"{name} does not provide what its contract requires", name, origin, None, found, registry)
+    return []
 
 
 _KINDS: tuple[tuple[str, type[ContractViolation]], ...] = (
@@ -155,12 +223,14 @@ def _report(
     importer: Importer | None,
     found: list[tuple[Plain, list[Violation]]],
     registry: Registry,
-) -> None:
+) -> list[Violation]:
     raised: list[Violation] = []
     warned: list[Violation] = []
     for contract, violations in found:
         (warned if registry.mode(contract) == "warn" else raised).extend(violations)
     importer_name = importer.name if importer is not None else None
+    # Before the warning, which a filter may turn into an exception: every violation is audited.
+    sys.audit("importspy_hook.violation", name, importer_name, tuple(v.rule for v in raised + warned))
     if warned:
         # Imported here: warnings is already loaded in practice, but not needed on success.
         import warnings
@@ -176,3 +246,4 @@ def _report(
         cls = violation_class(raised[0].rule)
         text = f"{header}: " + "; ".join(v.message for v in raised)
         raise cls(text, name=name, path=origin, importer=importer_name, violations=raised)
+    return warned

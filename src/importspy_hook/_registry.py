@@ -32,18 +32,34 @@ class Registry:
         :class:`~importspy_hook.Contract` objects.
     :param on_violation: ``"raise"`` or ``"warn"`` to override every contract's own
         ``on_violation``; ``None`` keeps each contract's.
-    :raises ContractError: when two contracts govern the same exact module name.
+    :param ignore: module names and ``fnmatch`` patterns that are never guarded, even when a
+        contract's pattern matches them.
+    :raises ContractError: when two contracts govern the same exact module name (unless one
+        is the application's and one a package's, marked by ``distribution`` in its data).
     """
 
-    __slots__ = ("contracts", "exact", "prefixes", "pattern", "on_violation", "_prefixed", "_patterned")
+    __slots__ = (
+        "contracts",
+        "exact",
+        "prefixes",
+        "pattern",
+        "on_violation",
+        "ignore",
+        "_ignored",
+        "_prefixed",
+        "_patterned",
+    )
 
     contracts: tuple[Plain, ...]
     exact: dict[str, tuple[Plain, ...]]
     prefixes: tuple[str, ...]
     pattern: Callable[[str], Match[str] | None] | None
     on_violation: str | None
+    ignore: tuple[str, ...]
 
-    def __init__(self, contracts: Iterable[Plain | Contract] = (), *, on_violation: str | None = None) -> None:
+    def __init__(
+        self, contracts: Iterable[Plain | Contract] = (), *, on_violation: str | None = None, ignore: Iterable[str] = ()
+    ) -> None:
         if on_violation is not None and on_violation not in ON_VIOLATION:
             raise ValueError(f"on_violation must be 'raise' or 'warn', not {on_violation!r}")
         plain = tuple(_as_plain(c) for c in contracts)
@@ -53,18 +69,19 @@ class Registry:
         for contract in plain:
             module: str = contract["module"]
             if not _WILDCARDS.intersection(module):
-                if module in exact:
+                first = exact[module][0] if module in exact else None
+                if first is not None and first.get("distribution") == contract.get("distribution"):
                     # Imported here: activation imports this module at start-up, errors are rare.
                     from ._errors import ContractError
 
-                    first = exact[module][0]
                     raise ContractError(
                         str(contract["source"]),
                         f"module {module} already has a contract in {first['source']}; "
                         f"merge the two files or remove one",
                         contract["lines"].get("module", 1),
                     )
-                exact[module] = (contract,)
+                # An application's contract and a package's for the same module both apply.
+                exact[module] = (*exact.get(module, ()), contract)
             elif module.endswith("*") and not _WILDCARDS.intersection(module[:-1]):
                 prefixed.setdefault(module[:-1], []).append(contract)
             else:
@@ -74,6 +91,14 @@ class Registry:
         self.prefixes = tuple(prefixed)
         self._prefixed = tuple((prefix, tuple(cs)) for prefix, cs in prefixed.items())
         self.on_violation = on_violation
+        self.ignore = tuple(ignore)
+        self._ignored: Callable[[str], Match[str] | None] | None = None
+        if self.ignore:
+            # Imported here: only a registry with ignored names needs it.
+            import re
+            from fnmatch import translate
+
+            self._ignored = re.compile("|".join(f"(?:{translate(p)})" for p in self.ignore)).match
         if patterned:
             # Imported here: only contracts with a pattern other than ``prefix*`` need it.
             import re
@@ -100,13 +125,15 @@ class Registry:
         return cls(compiled_contracts(contracts), on_violation=on_violation)
 
     def covers(self, name: str) -> bool:
-        """Whether any contract governs module ``name`` (the finder's fast test)."""
-        if name in self.exact or name.startswith(self.prefixes):
-            return True
-        return self.pattern is not None and self.pattern(name) is not None
+        """Whether any contract governs module ``name`` (and it is not ignored)."""
+        if name in self.exact or name.startswith(self.prefixes) or (self.pattern is not None and self.pattern(name)):
+            return self._ignored is None or self._ignored(name) is None
+        return False
 
     def contracts_for(self, name: str) -> tuple[Plain, ...]:
-        """Every contract whose ``module`` matches ``name``: exact and patterns alike."""
+        """Every contract whose ``module`` matches ``name``: exact and patterns alike; none if ignored."""
+        if self._ignored is not None and self._ignored(name) is not None:
+            return ()
         found = list(self.exact.get(name, ()))
         for prefix, contracts in self._prefixed:
             if name.startswith(prefix):

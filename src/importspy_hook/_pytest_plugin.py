@@ -1,0 +1,56 @@
+"""The pytest plugin: ``pytest --importspy-hook`` guards the test session with the configured contracts.
+
+pytest loads this module in every session of an environment where importspy_hook is
+installed, enabled or not, so it imports nothing at load time beyond ``importspy_hook``'s
+light package ``__init__``: contracts are read only when the option or the ini setting
+``importspy_hook = true`` turns the hook on.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from ._errors import ContractError
+from ._finder import Installation
+
+_installed = pytest.StashKey[Installation]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("importspy-hook", "guard imports with importspy_hook contracts")
+    group.addoption(
+        "--importspy-hook",
+        action="store_true",
+        default=False,
+        dest="importspy_hook",
+        help="install the import hook for the session, with the contracts configured in [tool.importspy-hook] "
+        "of pyproject.toml (or IMPORTSPY_HOOK_CONTRACTS, or ./contracts)",
+    )
+    parser.addini("importspy_hook", type="bool", default=False, help="install the import hook for the session")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
+    # The earliest hook a plugin from an entry point gets: before conftest.py files and test
+    # modules are imported, so their imports are guarded too.
+    if not (early_config.known_args_namespace.importspy_hook or early_config.getini("importspy_hook")):
+        return
+    # Imported here: only an enabled session reads settings and contracts.
+    from ._config import load_registry, resolve
+    from ._finder import install
+
+    inipath = early_config.inipath
+    start = inipath.parent if inipath is not None and inipath.name == "pyproject.toml" else None
+    try:
+        installation = install(load_registry(resolve(start=start)))
+    except ContractError as exc:
+        raise pytest.UsageError(f"importspy-hook: {exc}") from None
+    early_config.stash[_installed] = installation
+    early_config.add_cleanup(installation.uninstall)
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    installation = config.stash.get(_installed, None)
+    if installation is None:
+        return None
+    return f"importspy-hook: guarding imports with {len(installation.registry)} contracts"

@@ -1,0 +1,552 @@
+"""The ``importspy-hook`` command line (also ``python -m importspy_hook``).
+
+Exit codes, the same for every command: 0 every contract kept (or nothing to report),
+1 a contract was broken, 2 a usage or contract error (``file:line:col: message``),
+3 an internal failure of this tool (re-run with ``--debug`` for the traceback).
+
+This is the only module that imports click; the enforcement core never imports it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import click
+
+from . import __version__
+from ._errors import ContractError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+
+    from ._contract import Contract
+    from ._registry import Registry
+
+EXIT_KEPT = 0
+EXIT_BROKEN = 1
+EXIT_USAGE = 2
+EXIT_INTERNAL = 3
+
+DEFAULT_CONTRACTS = "contracts"
+PROG = "importspy-hook"
+
+
+class Problem(click.ClickException):
+    """A usage problem the user can fix: printed as ``importspy-hook: error: ...``, exit 2."""
+
+    exit_code = EXIT_USAGE
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"{PROG}: error: {self.message}", err=True)
+
+
+class ContractProblems(click.ClickException):
+    """Contract files that cannot be used: every problem as ``file:line:col: message``, exit 2."""
+
+    exit_code = EXIT_USAGE
+
+    def __init__(self, errors: Sequence[ContractError]) -> None:
+        super().__init__("\n".join(str(e) for e in errors))
+        self.errors = tuple(errors)
+
+    def show(self, file: Any = None) -> None:
+        for error in self.errors:
+            click.echo(str(error), err=True)
+        count = sum(len(e.problems) for e in self.errors)
+        click.echo(f"{PROG}: {count} contract problem{'s' if count != 1 else ''}; fix them and run again", err=True)
+
+
+class _Group(click.Group):
+    """Turns failures into the documented exit codes."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except ContractError as exc:
+            raise ContractProblems([exc]) from exc
+        except Exception as exc:
+            if ctx.params.get("debug"):
+                import traceback
+
+                traceback.print_exc()
+            else:
+                click.echo(
+                    f"{PROG}: internal error: {type(exc).__name__}: {exc}\n"
+                    f"This is a bug in {PROG}, not in your contracts; re-run with "
+                    f"`{PROG} --debug ...` to see the traceback, and report it.",
+                    err=True,
+                )
+            ctx.exit(EXIT_INTERNAL)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, "--version", prog_name=PROG, message="%(prog)s %(version)s")
+@click.option("--debug", is_flag=True, help="Show the full traceback of an internal failure.")
+def cli(debug: bool) -> None:
+    """Check Python import contracts from the command line.
+
+    Contracts are YAML files (one per module) in a contracts/ folder; see `check --help`.
+    Exit codes: 0 all kept, 1 a contract broken, 2 usage or contract error, 3 internal failure.
+
+    \b
+    Examples:
+      importspy-hook check                       # runtime of every contract in ./contracts
+      importspy-hook check app.core              # import app.core and check it
+      importspy-hook lint contracts
+      python -m importspy_hook snapshot --env STAGE
+      importspy-hook migrate spymodel.yml --module package
+    """
+
+
+# --- loading contracts ----------------------------------------------------------------------
+
+
+def load_registry(contracts: Sequence[str], extra: Sequence[str] = (), *, optional: bool = False) -> Registry:
+    """Every contract in ``contracts`` (default ``./contracts``) and the ``extra`` files.
+
+    :param optional: whether a missing default folder simply means no contracts.
+    :raises Problem: when the default folder is missing and nothing else was given.
+    :raises ContractProblems: with every problem of every file that cannot be used.
+    """
+    from ._registry import Registry
+
+    paths = list(contracts)
+    if not paths:
+        paths = configured_contracts()
+    if not paths:
+        if Path(DEFAULT_CONTRACTS).is_dir():
+            paths.append(DEFAULT_CONTRACTS)
+        elif not extra and not optional:
+            raise Problem(
+                f"no contracts folder at ./{DEFAULT_CONTRACTS} (the default); pass --contracts PATH, "
+                f"or run from the folder that holds {DEFAULT_CONTRACTS}/"
+            )
+    loaded, errors = load_files([*paths, *extra])
+    if errors:
+        raise ContractProblems(errors)
+    return Registry(loaded)
+
+
+def configured_contracts() -> list[str]:
+    """``IMPORTSPY_HOOK_CONTRACTS``, else ``contracts`` of ``[tool.importspy-hook]`` in the nearest
+    pyproject.toml, as ``install()`` reads them; empty when neither is set.
+
+    :raises ContractError: for an invalid pyproject.toml table.
+    """
+    from . import _config
+
+    # The other settings are given so that only the contracts are looked up.
+    configured = _config.resolve(on_violation="raise", ignore=(), entry_points=False).contracts
+    return [] if configured == (_config.DEFAULT_CONTRACTS,) else list(configured)
+
+
+def load_files(paths: Iterable[str]) -> tuple[list[Contract], list[ContractError]]:
+    """Read every contract named by ``paths``; a file given twice is read once."""
+    from ._load import contract_files, load_contract
+
+    contracts: list[Contract] = []
+    errors: list[ContractError] = []
+    seen: set[str] = set()
+    for path in paths:
+        try:
+            files = contract_files(path)
+        except ContractError as exc:
+            errors.append(exc)
+            continue
+        for file in files:
+            key = os.path.realpath(file)
+            if key in seen:
+                continue
+            seen.add(key)
+            try:
+                contracts.append(load_contract(file))
+            except ContractError as exc:
+                errors.append(exc)
+    errors.extend(_duplicates(contracts))
+    return contracts, errors
+
+
+def _duplicates(contracts: Iterable[Contract]) -> list[ContractError]:
+    from ._convert import to_plain
+
+    owners: dict[str, str] = {}
+    errors = []
+    for contract in contracts:
+        plain = to_plain(contract)
+        module = plain["module"]
+        if any(c in module for c in "*?["):
+            continue
+        if module in owners:
+            errors.append(
+                ContractError(
+                    plain["source"],
+                    f"module {module} already has a contract in {owners[module]}; merge the two files or remove one",
+                    plain["lines"].get("module", 1),
+                )
+            )
+        else:
+            owners[module] = plain["source"]
+    return errors
+
+
+def _emit(text: str, output: str | None) -> None:
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        Path(output).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise Problem(f"cannot write {output}: {exc.strerror or exc}; choose another --output") from exc
+
+
+def wants_color(stream: Any = None) -> bool:
+    """Colour only on a terminal, and never when ``NO_COLOR`` is set (https://no-color.org)."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    stream = stream if stream is not None else sys.stdout
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+# --- check ----------------------------------------------------------------------------------
+
+_contracts_option = click.option(
+    "--contracts",
+    "contracts",
+    multiple=True,
+    metavar="PATH",
+    help="Contract file or folder (repeatable). Default: IMPORTSPY_HOOK_CONTRACTS, else contracts in "
+    f"[tool.importspy-hook] of pyproject.toml, else ./{DEFAULT_CONTRACTS}",
+)
+
+
+@cli.command()
+@_contracts_option
+@click.option(
+    "--contract", "extra", multiple=True, metavar="FILE", help="Add this contract file to those found (repeatable)."
+)
+@click.option(
+    "--as-importer-of",
+    "host",
+    metavar="MODULE",
+    help="Check TARGET as an importer of MODULE: its name against MODULE's importers.allow/deny, "
+    "what it defines against MODULE's importers.require.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "sarif"]),
+    default="text",
+    show_default=True,
+    help="Report format.",
+)
+@click.option("--output", "-o", metavar="FILE", help="Write the report to FILE instead of standard output.")
+@click.argument("targets", nargs=-1, metavar="[TARGET]...")
+def check(
+    contracts: tuple[str, ...],
+    extra: tuple[str, ...],
+    host: str | None,
+    fmt: str,
+    output: str | None,
+    targets: tuple[str, ...],
+) -> None:
+    """Check the environment, or modules, against their contracts.
+
+    Without TARGET: evaluate the runtime part of every contract (Python, OS, architecture,
+    environment variables, installed packages) in this environment.
+
+    With TARGET (a dotted module name, a .py file or a package folder): import it here under
+    the hook and report its contract's runtime and provides, and the contracts of the modules
+    it imports. The command is TARGET's importer, so TARGET's own importers rules are not
+    applied; --as-importer-of applies another module's importers rules to TARGET instead.
+
+    Exit 0 when every contract is kept, 1 when one is broken, 2 for a usage or contract error.
+
+    \b
+    Examples:
+      STAGE=prod importspy-hook check
+      importspy-hook check app.core --format json
+      importspy-hook check plugins/report.py --as-importer-of app.core
+      importspy-hook check --format sarif --output importspy.sarif
+    """
+    from ._evaluate import TargetError, resolve_target, runtime_report, target_report
+    from ._report import render_json, render_sarif, render_text
+
+    if host is not None and not targets:
+        raise Problem("--as-importer-of needs a TARGET: the plugin module or file to check")
+    registry = load_registry(contracts, extra)
+    try:
+        if targets:
+            report = target_report(registry, [resolve_target(t) for t in targets], host)
+        else:
+            report = runtime_report(registry)
+    except TargetError as exc:
+        raise Problem(str(exc)) from exc
+    if fmt == "json":
+        text = render_json(report, __version__)
+    elif fmt == "sarif":
+        text = render_sarif(report, __version__)
+    else:
+        text = render_text(report, color=output is None and wants_color())
+    _emit(text, output)
+    raise click.exceptions.Exit(EXIT_KEPT if report.ok else EXIT_BROKEN)
+
+
+# --- lint -----------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, metavar="[PATH]...")
+def lint(paths: tuple[str, ...]) -> None:
+    """Report every problem in contract files or folders (default ./contracts).
+
+    Each problem is printed as file:line:col: message, all of them, not only the first.
+    Exit 0 when every file is a valid contract, 2 otherwise.
+
+    \b
+    Examples:
+      importspy-hook lint
+      importspy-hook lint contracts/payments.keys.yml extra-contracts/
+    """
+    from ._load import contract_files
+
+    targets = list(paths) or configured_contracts() or [DEFAULT_CONTRACTS]
+    _loaded, errors = load_files(targets)
+    for error in errors:
+        click.echo(str(error))
+    count = 0
+    for path in targets:
+        try:
+            count += len(contract_files(path))
+        except ContractError:
+            pass
+    problems = sum(len(e.problems) for e in errors)
+    files = f"{count} contract file{'s' if count != 1 else ''}"
+    if problems:
+        click.echo(f"{files}: {problems} problem{'s' if problems != 1 else ''}", err=True)
+        raise click.exceptions.Exit(EXIT_USAGE)
+    click.echo(f"{files}: no problems", err=True)
+
+
+# --- list -----------------------------------------------------------------------------------
+
+
+@cli.command(name="list")
+@_contracts_option
+def list_(contracts: tuple[str, ...]) -> None:
+    """Show a table of contracts: module, file, on_violation and the parts each one checks.
+
+    \b
+    Examples:
+      importspy-hook list
+      importspy-hook list --contracts contracts --contracts vendor/contracts
+    """
+    registry = load_registry(contracts)
+    rows = [("MODULE", "FILE", "ON_VIOLATION", "CHECKS")]
+    for contract in sorted(registry.contracts, key=lambda c: (c["module"], c["source"])):
+        where = f"{contract['source']}:{contract['lines'].get('module', 1)}"
+        rows.append((contract["module"], where, contract["on_violation"], ", ".join(_checked_parts(contract)) or "-"))
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    for row in rows:
+        click.echo("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:3])) + "  " + row[3])
+
+
+def _checked_parts(contract: Any) -> list[str]:
+    parts = []
+    importers = contract["importers"]
+    if importers is not None:
+        if importers["allow"] is not None:
+            parts.append("importers.allow")
+        if importers["deny"]:
+            parts.append("importers.deny")
+        if importers["require"] is not None:
+            parts.append("importers.require")
+    for rule in contract["runtime"]:
+        for key in ("python", "implementation", "os", "arch"):
+            if rule[key] is not None:
+                parts.append(f"runtime.{key}")
+        for key in ("env", "packages"):
+            if rule[key]:
+                parts.append(f"runtime.{key}")
+    if contract["provides"] is not None:
+        parts.append("provides")
+    return list(dict.fromkeys(parts))
+
+
+# --- snapshot -------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["yaml", "json"]), default="yaml", show_default=True)
+@click.option(
+    "--env",
+    "env_names",
+    multiple=True,
+    metavar="NAME",
+    help="Show this variable's value too (repeatable); never shown for secret names.",
+)
+@_contracts_option
+def snapshot(fmt: str, env_names: tuple[str, ...], contracts: tuple[str, ...]) -> None:
+    """Print this process as runtime rules see it, to write a contract from.
+
+    OS, architecture, Python version and implementation, and the NAMES of the environment
+    variables. Values are shown only for names given with --env, and never for a name that
+    looks secret (KEY, TOKEN, SECRET, PASSWORD, ...) or that a contract marks secret: true.
+
+    \b
+    Examples:
+      importspy-hook snapshot
+      importspy-hook snapshot --format json --env STAGE --env REGION
+    """
+    from ._checks import is_secret_name
+    from ._snapshot import snapshot as take_snapshot
+
+    secret = _secret_names(load_registry(contracts, optional=True)) if (env_names or contracts) else set()
+    snap = take_snapshot()
+    environ = snap.environ
+    values: dict[str, str] = {}
+    withheld: list[str] = []
+    unset: list[str] = []
+    for name in dict.fromkeys(env_names):
+        if name not in environ:
+            unset.append(name)
+        elif name in secret or is_secret_name(name):
+            withheld.append(name)
+        else:
+            values[name] = environ[name]
+    data: dict[str, Any] = {
+        **snap.as_dict(),
+        "env": {"names": sorted(environ), "values": values, "withheld": withheld, "unset": unset},
+    }
+    if fmt == "json":
+        click.echo(json.dumps(data, indent=2))
+        return
+    click.echo(_snapshot_yaml(data), nl=False)
+
+
+def _secret_names(registry: Registry) -> set[str]:
+    return {
+        name
+        for contract in registry.contracts
+        for rule in contract["runtime"]
+        for name, env_rule in rule["env"].items()
+        if env_rule["secret"]
+    }
+
+
+def _snapshot_yaml(data: dict[str, Any]) -> str:
+    from ._starter import scalar
+
+    def seq(items: Iterable[str]) -> str:
+        return "[" + ", ".join(scalar(i) for i in items) + "]"
+
+    env = data["env"]
+    lines = ["# This process as importspy_hook's runtime rules see it (`importspy-hook snapshot`)."]
+    lines.extend(f"{key}: {scalar(str(data[key]))}" for key in ("python", "implementation", "os", "arch", "machine"))
+    lines.append("env:")
+    lines.append("  # every variable's name; values only for names asked for with --env")
+    lines.append("  names:")
+    lines.extend(f"    - {scalar(name)}" for name in env["names"])
+    if env["values"]:
+        lines.append("  values:")
+        lines.extend(f"    {scalar(k)}: {json.dumps(v)}" for k, v in env["values"].items())
+    else:
+        lines.append("  values: {}")
+    lines.append(f"  withheld: {seq(env['withheld'])}  # secret: value never shown")
+    lines.append(f"  unset: {seq(env['unset'])}")
+    return "\n".join(lines) + "\n"
+
+
+# --- init -----------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("module")
+@click.option("--output", "-o", metavar="FILE", help=f"Where to write it. Default: ./{DEFAULT_CONTRACTS}/MODULE.yml")
+@click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
+def init(module: str, output: str | None, force: bool) -> None:
+    """Write a starter contract for MODULE (a module name, .py file or package folder).
+
+    The module is imported; its public functions (arguments and annotations), classes (bases,
+    methods, attributes) and constants become `provides`, and this Python (as a lower bound)
+    and OS become `runtime`. The YAML is commented for editing. It passes `lint` and `check`.
+
+    \b
+    Examples:
+      importspy-hook init payments.keys
+      importspy-hook init plugins/report.py --output contracts/report.yml --force
+    """
+    import importlib
+
+    from ._evaluate import TargetError, resolve_target
+    from ._starter import starter_contract
+
+    try:
+        target = resolve_target(module)
+    except TargetError as exc:
+        raise Problem(str(exc)) from exc
+    file = Path(output or os.path.join(DEFAULT_CONTRACTS, f"{target.name}.yml"))
+    if file.exists() and not force:
+        raise Problem(f"{file} exists; pass --force to overwrite it, or --output another file")
+    root = target.root or os.getcwd()
+    if root not in sys.path:
+        sys.path.insert(0, root)
+    try:
+        loaded = importlib.import_module(target.name)
+    except Exception as exc:
+        raise Problem(f"cannot import {target.name}: {type(exc).__name__}: {exc}") from exc
+    text = starter_contract(loaded, file.as_posix())
+    try:
+        file.parent.mkdir(parents=True, exist_ok=True)
+        file.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise Problem(f"cannot write {file}: {exc.strerror or exc}") from exc
+    click.echo(f"wrote {file}; edit it, then run: {PROG} lint {file} && {PROG} check {module}", err=True)
+
+
+# --- migrate --------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("spymodel", metavar="SPYMODEL")
+@click.option(
+    "--module", "-m", metavar="NAME", help="The module the contract guards. Default: the file's own module: key."
+)
+@click.option("--output", "-o", metavar="FILE", help="Write the native contract to FILE instead of standard output.")
+@click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
+def migrate(spymodel: str, module: str | None, output: str | None, force: bool) -> None:
+    """Convert an ImportSpy 0.4 contract (spymodel.yml) into a native contract.
+
+    The structure sections describe the importer (ImportSpy's embedded mode) and become
+    importers.allow and importers.require; deployments become runtime alternatives. The YAML
+    written lists, in comments, every difference from ImportSpy's behaviour. It passes lint.
+
+    \b
+    Examples:
+      importspy-hook migrate spymodel.yml --module package
+      importspy-hook migrate plugins/spymodel.yml -m app.core -o contracts/app.core.yml
+    """
+    from ._importspy import migrate as to_native
+
+    text = to_native(spymodel, module)
+    if output is not None and Path(output).exists() and not force:
+        raise Problem(f"{output} exists; pass --force to overwrite it, or --output another file")
+    if output is not None:
+        Path(output).parent.mkdir(parents=True, exist_ok=True)
+    _emit(text, output)
+    if output is not None:
+        click.echo(
+            f"wrote {output}; review the differences listed at its top, then run: {PROG} lint {output}", err=True
+        )
+
+
+def main(argv: Sequence[str] | None = None) -> NoReturn:
+    """Run the command line (the ``importspy-hook`` console script)."""
+    cli.main(args=list(argv) if argv is not None else None, prog_name=PROG)
+    sys.exit(EXIT_KEPT)  # cli.main exits itself in standalone mode; this satisfies the type.
