@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-TYPE_CHECKING = False
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from importspy_hook import snapshot
+
 if TYPE_CHECKING:
     from conftest import Project
 
@@ -65,3 +76,480 @@ class TestImporterNames:
             f"({project.root / 'plugins' / 'evil.py'}:1): importers.allow in contracts/payments.keys.yml:3 is "
             '["payments", "payments.*", "__main__"]'
         ) in result.stdout, result.output
+
+
+class TestWhoIsTheImporter:
+    def test_main_script_is_the_importer(self, project: Project) -> None:
+        project.write(
+            {**PAYMENTS, "contracts/payments.keys.yml": 'module: payments.keys\nimporters: {allow: ["app"]}\n'}
+        )
+        result = project.run(
+            """
+            import importspy_hook
+            importspy_hook.install("contracts")
+            try:
+                import payments.keys
+            except importspy_hook.ImporterViolation as exc:
+                print("IMPORTER", exc.importer)
+            """
+        )
+        assert "IMPORTER __main__" in result.stdout, result.output
+
+    def test_main_script_allowed_by_the_main_pattern(self, project: Project) -> None:
+        result = project.write(PAYMENTS).run(
+            """
+            import importspy_hook
+            importspy_hook.install("contracts")
+            import payments.keys
+            print("IMPORTED", payments.keys.KEY)
+            """
+        )
+        assert "IMPORTED k" in result.stdout, result.output
+
+    def test_import_inside_a_function_is_attributed_to_its_module(self, project: Project) -> None:
+        project.write(
+            {
+                **PAYMENTS,
+                "plugins/lazy.py": """
+                    def load():
+                        import payments.keys
+                        return payments.keys
+                """,
+                "payments/lazy.py": """
+                    def load():
+                        import payments.keys
+                        return payments.keys
+                """,
+            }
+        )
+        result = project.run(
+            """
+            import importspy_hook, sys
+            importspy_hook.install("contracts")
+            import payments.lazy, plugins.lazy
+            try:
+                plugins.lazy.load()
+            except importspy_hook.ImporterViolation as exc:
+                print("DENIED", exc.importer)
+            print("LOADED", payments.lazy.load().KEY)
+            """
+        )
+        assert "DENIED plugins.lazy" in result.stdout, result.output
+        assert "LOADED k" in result.stdout, result.output
+
+    def test_from_package_import_submodule_is_checked(self, project: Project) -> None:
+        result = project.write(PAYMENTS | {"plugins/evil.py": "from payments import keys\n"}).run(
+            REPORT, "plugins.evil"
+        )
+        assert "VIOLATION ImporterViolation plugins.evil ['importers.allow']" in result.stdout, result.output
+        assert "RAN False" in result.stdout
+
+    def test_import_module_call_is_attributed_to_the_calling_module(self, project: Project) -> None:
+        project.write(
+            PAYMENTS
+            | {
+                "plugins/dynamic.py": """
+                    import importlib
+                    importlib.import_module("payments.keys")
+                """,
+                "payments/dynamic.py": """
+                    import importlib
+                    keys = importlib.import_module("payments.keys")
+                """,
+            }
+        )
+        denied = project.run(REPORT, "plugins.dynamic")
+        assert "VIOLATION ImporterViolation plugins.dynamic ['importers.allow']" in denied.stdout, denied.output
+        allowed = project.run(REPORT, "payments.dynamic")
+        assert "IMPORTED" in allowed.stdout, allowed.output
+
+    def test_parents_of_a_protected_module_import_freely(self, project: Project) -> None:
+        project.write(
+            {
+                "a/__init__.py": "",
+                "a/b/__init__.py": "",
+                "a/b/c.py": "",
+                "contracts/c.yml": 'module: a.b.c\nimporters: {allow: ["trusted"]}\n',
+            }
+        )
+        result = project.run(
+            """
+            import importspy_hook, sys
+            importspy_hook.install("contracts")
+            import a.b
+            print("PARENTS", "a" in sys.modules, "a.b" in sys.modules)
+            try:
+                import a.b.c
+            except importspy_hook.ImporterViolation as exc:
+                print("DENIED", exc.name, exc.importer)
+            print("LOADED", "a.b.c" in sys.modules, "a.b" in sys.modules)
+            """
+        )
+        assert "PARENTS True True" in result.stdout, result.output
+        assert "DENIED a.b.c __main__" in result.stdout
+        assert "LOADED False True" in result.stdout
+
+
+NO_PYTHON_FRAME = """
+    import _thread, importlib, sys, time
+    import importspy_hook
+    importspy_hook.install("contracts")
+    failures = []
+    sys.unraisablehook = lambda unraisable: failures.append(unraisable.exc_value)
+    # The new thread's only frame is importlib's: no Python module does the import.
+    _thread.start_new_thread(importlib.import_module, ("payments.keys",))
+    for _ in range(1000):
+        if failures or "payments.keys" in sys.modules:
+            break
+        time.sleep(0.01)
+    for exc in failures:
+        print("VIOLATION", type(exc).__name__, exc.importer, [v.rule for v in exc.violations])
+        print("MESSAGE", exc)
+    print("IMPORTED", "payments.keys" in sys.modules)
+"""
+
+
+class TestNoImporter:
+    def test_no_allow_pattern_matches_a_missing_importer(self, project: Project) -> None:
+        project.write(PAYMENTS | {"contracts/payments.keys.yml": 'module: payments.keys\nimporters: {allow: ["*"]}\n'})
+        result = project.run(NO_PYTHON_FRAME)
+        assert "VIOLATION ImporterViolation None ['importers.allow']" in result.stdout, result.output
+        assert "no pattern matches an import made outside any named module" in result.stdout
+        assert "IMPORTED False" in result.stdout
+
+    def test_no_deny_pattern_matches_a_missing_importer(self, project: Project) -> None:
+        project.write(PAYMENTS | {"contracts/payments.keys.yml": 'module: payments.keys\nimporters: {deny: ["*"]}\n'})
+        result = project.run(NO_PYTHON_FRAME)
+        assert "VIOLATION" not in result.stdout, result.output
+        assert "IMPORTED True" in result.stdout
+
+
+class TestInstallation:
+    def test_installing_twice_keeps_one_finder_and_the_latest_contracts(self, project: Project) -> None:
+        project.write(
+            PAYMENTS
+            | {
+                "strict/keys.yml": 'module: payments.keys\nimporters: {allow: ["nobody"]}\n',
+                "open/keys.yml": "module: payments.keys\n",
+            }
+        )
+        result = project.run(
+            """
+            import importspy_hook, sys
+            importspy_hook.install("strict")
+            importspy_hook.install("open")
+            finders = [f for f in sys.meta_path if isinstance(f, importspy_hook.ContractFinder)]
+            print("FINDERS", len(finders), sys.meta_path.index(finders[0]))
+            import payments.keys
+            print("IMPORTED")
+            """
+        )
+        assert "FINDERS 1 0" in result.stdout, result.output
+        assert "IMPORTED" in result.stdout
+
+    def test_handle_uninstall_lifts_the_guard(self, project: Project) -> None:
+        result = project.write(PAYMENTS).run(
+            """
+            import importspy_hook, sys
+            handle = importspy_hook.install("contracts")
+            handle.uninstall()
+            handle.uninstall()  # twice is harmless
+            print("FINDERS", sum(isinstance(f, importspy_hook.ContractFinder) for f in sys.meta_path))
+            import plugins.evil
+            print("IMPORTED")
+            """
+        )
+        assert "FINDERS 0" in result.stdout, result.output
+        assert "IMPORTED" in result.stdout
+
+    def test_handle_as_context_manager_guards_only_inside(self, project: Project) -> None:
+        result = project.write(PAYMENTS).run(
+            """
+            import importspy_hook, sys
+            with importspy_hook.install("contracts"):
+                try:
+                    import plugins.evil
+                except importspy_hook.ImporterViolation:
+                    print("DENIED INSIDE")
+            sys.modules.pop("plugins.evil", None)
+            import plugins.evil
+            print("IMPORTED OUTSIDE")
+            """
+        )
+        assert "DENIED INSIDE" in result.stdout, result.output
+        assert "IMPORTED OUTSIDE" in result.stdout
+
+    def test_module_uninstall_removes_the_finder(self, project: Project) -> None:
+        result = project.write(PAYMENTS).run(
+            """
+            import importspy_hook, sys
+            importspy_hook.install("contracts")
+            importspy_hook.uninstall()
+            print("FINDERS", sum(isinstance(f, importspy_hook.ContractFinder) for f in sys.meta_path))
+            import plugins.evil
+            print("IMPORTED")
+            """
+        )
+        assert "FINDERS 0" in result.stdout, result.output
+        assert "IMPORTED" in result.stdout
+
+    def test_contracted_module_imported_before_install_gets_a_warning(self, project: Project) -> None:
+        result = project.write(PAYMENTS).run(
+            """
+            import warnings
+            import payments.keys
+            import importspy_hook
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                importspy_hook.install("contracts")
+            for w in caught:
+                print("WARNING", w.category.__name__, w.message)
+            """
+        )
+        assert "WARNING ContractWarning payments.keys was imported before importspy_hook was installed" in (
+            result.stdout
+        ), result.output
+
+    def test_warning_turned_error_leaves_nothing_installed(self, project: Project) -> None:
+        result = project.write(PAYMENTS).run(
+            """
+            import warnings
+            import payments.keys
+            import importspy_hook, sys
+            warnings.simplefilter("error", importspy_hook.ContractWarning)
+            try:
+                importspy_hook.install("contracts")
+            except importspy_hook.ContractWarning:
+                print("RAISED")
+            print("FINDERS", sum(isinstance(f, importspy_hook.ContractFinder) for f in sys.meta_path))
+            """
+        )
+        assert "RAISED\nFINDERS 0" in result.stdout, result.output
+
+    def test_unrelated_imports_are_untouched(self, project: Project) -> None:
+        result = project.write(PAYMENTS | {"other.py": "X = 1\n"}).run(
+            """
+            import importspy_hook, sys
+            importspy_hook.install("contracts")
+            import other, json, email.mime.text, plugins
+            for name in ("other", "json", "email.mime.text", "plugins"):
+                loader = sys.modules[name].__spec__.loader
+                print(name, type(loader).__name__, sys.modules[name].__loader__ is loader)
+            """
+        )
+        assert result.returncode == 0, result.output
+        for line in result.stdout.splitlines():
+            assert "Guarded" not in line
+            assert line.endswith("True"), result.output
+
+
+class TestContractsPerModule:
+    def test_pattern_contract_guards_every_matching_module(self, project: Project) -> None:
+        project.write(
+            PAYMENTS
+            | {
+                "contracts/payments.keys.yml": 'module: "payments.*"\nimporters: {deny: ["plugins.*"]}\n',
+                "payments/deep/__init__.py": "",
+                "payments/deep/inner.py": "",
+                "plugins/deep.py": "import payments.deep.inner\n",
+            }
+        )
+        result = project.run(REPORT, "plugins.deep")
+        assert "VIOLATION ImporterViolation plugins.deep ['importers.deny']" in result.stdout, result.output
+
+    def test_exact_and_pattern_contracts_apply_together(self, project: Project) -> None:
+        project.write(
+            PAYMENTS
+            | {
+                "contracts/all.yml": 'module: "payments.*"\nruntime: {env: {STAGE: prod}}\n',
+                "plugins/evil.py": "import payments.keys\n",
+            }
+        )
+        result = project.run(REPORT, "plugins.evil", env={"STAGE": "dev"})
+        assert "VIOLATION ImporterViolation plugins.evil ['importers.allow', 'runtime.env.equals']" in result.stdout, (
+            result.output
+        )
+        # __main__ passes the exact contract's allow list, so only the pattern's runtime rule fails.
+        allowed = project.run(REPORT, "payments.keys", env={"STAGE": "dev"})
+        assert "VIOLATION RuntimeViolation __main__ ['runtime.env.equals']" in allowed.stdout, allowed.output
+        passing = project.run(REPORT, "payments.keys", env={"STAGE": "prod"})
+        assert "IMPORTED" in passing.stdout, passing.output
+
+    def test_two_contracts_for_the_same_module_name_both_files(self, project: Project) -> None:
+        project.write(PAYMENTS | {"contracts/again.yml": "module: payments.keys\n"})
+        result = project.run(
+            """
+            import importspy_hook
+            try:
+                importspy_hook.install("contracts")
+            except importspy_hook.ContractError as exc:
+                print("ERROR", exc)
+            """
+        )
+        assert "ERROR" in result.stdout, result.output
+        assert "contracts/again.yml" in result.stdout
+        assert "contracts/payments.keys.yml" in result.stdout
+
+
+class TestImportMachineryIsNeverTheImporter:
+    def test_relative_import_is_attributed_to_the_importing_module(self, project: Project) -> None:
+        project.write(PAYMENTS | {"payments/plugins/relative.py": "from .. import keys\n"})
+        result = project.run(REPORT, "payments.plugins.relative")
+        assert "VIOLATION ImporterViolation payments.plugins.relative ['importers.deny']" in result.stdout, (
+            result.output
+        )
+
+    def test_entry_point_load_is_attributed_to_the_caller(self, project: Project) -> None:
+        project.write(
+            PAYMENTS
+            | {
+                "evilplugins-1.0.dist-info/METADATA": "Metadata-Version: 2.1\nName: evilplugins\nVersion: 1.0\n",
+                "evilplugins-1.0.dist-info/entry_points.txt": "[payments.plugins]\nkeys = payments.keys\n",
+                "plugins/host.py": """
+                    from importlib.metadata import entry_points
+                    for entry_point in entry_points(group="payments.plugins"):
+                        entry_point.load()
+                """,
+            }
+        )
+        result = project.run(REPORT, "plugins.host")
+        assert "VIOLATION ImporterViolation plugins.host ['importers.allow']" in result.stdout, result.output
+
+    def test_pkgutil_resolve_name_is_attributed_to_the_caller(self, project: Project) -> None:
+        project.write(PAYMENTS | {"plugins/resolver.py": "import pkgutil\npkgutil.resolve_name('payments.keys:KEY')\n"})
+        result = project.run(REPORT, "plugins.resolver")
+        assert "VIOLATION ImporterViolation plugins.resolver ['importers.allow']" in result.stdout, result.output
+
+    def test_loading_a_spec_by_hand_is_checked(self, project: Project) -> None:
+        project.write(
+            PAYMENTS
+            | {
+                "plugins/manual.py": """
+                    import importlib.util
+                    spec = importlib.util.find_spec("payments.keys")
+                    module = importlib.util.module_from_spec(spec)
+                    spec.loader.exec_module(module)
+                """
+            }
+        )
+        result = project.run(REPORT, "plugins.manual")
+        assert "VIOLATION ImporterViolation plugins.manual ['importers.allow']" in result.stdout, result.output
+        assert "RAN False" in result.stdout
+
+    def test_code_without_a_module_name_is_no_allowed_importer(self, project: Project) -> None:
+        result = project.write(PAYMENTS).run(
+            """
+            import importspy_hook
+            importspy_hook.install("contracts")
+            try:
+                exec("import payments.keys", {})
+            except importspy_hook.ImporterViolation as exc:
+                print("IMPORTER", exc.importer, [v.rule for v in exc.violations])
+            """
+        )
+        assert "IMPORTER None ['importers.allow']" in result.stdout, result.output
+
+
+FULL_CONTRACT = """
+    module: payments.keys
+    on_violation: raise
+    importers:
+      allow: ["payments", "payments.*", "__main__"]
+      deny: ["payments.plugins.*"]
+      require:
+        variables:
+          - {name: PLUGIN_API, value: 2, annotation: int}
+        functions:
+          - name: register
+            arguments: [{name: registry, annotation: Registry}]
+            returns: None
+        classes:
+          - name: Plugin
+            bases: [BasePlugin]
+            attributes: [{name: name, scope: class}]
+            methods:
+              - {name: run, arguments: [{name: self}]}
+    runtime:
+      python: ">=3.10,<4"
+      implementation: [cpython, pypy]
+      os: [HOST_OS]
+      arch: [HOST_ARCH]
+      env:
+        STAGE: {one_of: [prod, staging]}
+        API_KEY: {required: true, secret: true}
+        DEBUG: {absent: true}
+        REGION: {matches: "eu-[a-z]+-[0-9]"}
+        MODE: production
+      packages:
+        pytest: ">=1"
+        importspy-hook-surely-absent: {absent: true}
+    provides:
+      functions: [{name: register}]
+"""
+
+FULL_PROJECT = {
+    "payments/__init__.py": "",
+    "payments/base.py": "class BasePlugin:\n    name = 'base'\n",
+    "payments/keys.py": "def register(registry): pass\n",
+    "payments/host.py": """
+        from payments.base import BasePlugin
+
+        class Registry: pass
+
+        PLUGIN_API: int = 2
+
+        def register(registry: Registry) -> None: pass
+
+        class Plugin(BasePlugin):
+            name = "host"
+            def run(self): pass
+
+        import payments.keys
+    """,
+    "payments/bare.py": "import payments.keys\n",
+}
+
+GOOD_ENV = {"STAGE": "prod", "API_KEY": "k", "REGION": "eu-west-1", "MODE": "production"}
+
+
+class TestTheIssueExample:
+    """The example contract of the format's specification, end to end."""
+
+    def write(self, project: Project) -> Project:
+        host = snapshot()
+        contract = FULL_CONTRACT.replace("HOST_OS", host.os).replace("HOST_ARCH", host.arch)
+        return project.write({**FULL_PROJECT, "contracts/payments.keys.yml": contract})
+
+    def test_an_importer_meeting_every_rule_imports_the_module(self, project: Project) -> None:
+        result = self.write(project).run(REPORT, "payments.host", env=GOOD_ENV)
+        assert "IMPORTED" in result.stdout, result.output
+
+    def test_every_broken_rule_is_reported_in_check_order(self, project: Project) -> None:
+        env = {"STAGE": "dev", "DEBUG": "1", "REGION": "us-east-1", "MODE": "test"}
+        result = self.write(project).run(REPORT, "payments.bare", env=env)
+        assert (
+            "VIOLATION RuntimeViolation payments.bare ["
+            "'runtime.env.one_of', 'runtime.env.required', 'runtime.env.absent', 'runtime.env.matches', "
+            "'runtime.env.equals', 'importers.require.variable.missing', 'importers.require.function.missing', "
+            "'importers.require.class.missing']"
+        ) in result.stdout, result.output
+
+
+DOCS = Path(__file__).resolve().parents[1] / "docs" / "contracts.rst"
+
+
+class TestQuickstart:
+    @pytest.mark.skipif(shutil.which("bash") is None, reason="the quickstart is a bash script")
+    def test_the_documented_quickstart_prints_what_the_docs_show(self, tmp_path: Path) -> None:
+        text = DOCS.read_text(encoding="utf-8")
+        script = textwrap.dedent(text.split(".. code-block:: bash\n\n", 1)[1].split("\nOutput of a real run", 1)[0])
+        shown = text.split("Output of a real run (the first line is long)::\n\n", 1)[1].split("\n\n", 1)[0]
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("IMPORTSPY_HOOK_", "PYTHON"))}
+        env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+        done = subprocess.run(
+            ["bash", "-e", "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60, check=False
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        expected = textwrap.dedent(shown).replace("/tmp/qs/paste/shop", str(tmp_path / "shop"))
+        assert done.stdout == expected + "\n"

@@ -49,10 +49,6 @@ def activate() -> None:
     _activated = values
     try:
         _install(*values)
-    except Warning as warning:
-        # Raised only under -W error: the hook is installed, and the warning (a contracted
-        # module imported before start-up finished) is still worth its line.
-        report(_one_line(str(warning)))
     except Exception as exc:
         report(
             f"could not be activated ({type(exc).__name__}: {_one_line(str(exc))}); imports run unguarded. "
@@ -81,7 +77,19 @@ def _install(contracts: str, mode: str) -> None:
             f"on_violation applies. Set it to raise or warn, or unset it"
         )
         on_violation = None
-    install(_registry(contracts.split(os.pathsep), on_violation))
+    registry = _registry(contracts.split(os.pathsep), on_violation)
+    try:
+        install(registry)
+    except Warning as warning:
+        # Only under -W error: install() warns about contracted modules imported before
+        # start-up finished, and then changes nothing. The hook is still wanted: the warning
+        # becomes its line, and the hook is installed without it.
+        report(_one_line(str(warning)))
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            install(registry)
 
 
 def _registry(paths: list[str], on_violation: str | None) -> Registry:

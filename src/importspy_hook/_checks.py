@@ -96,16 +96,19 @@ def check_importer_name(contract: Plain, importer: Importer | None) -> list[Viol
                 break
     allow: Sequence[str] | None = importers["allow"]
     if allow is not None and not found and (name is None or not any(_fnmatch(name, p) for p in allow)):
-        who = name if name is not None else "code outside any Python module"
-        found.append(
-            Violation(
-                "importers.allow",
-                f"importers.allow in {where(contract, 'importers/allow')} is {quoted_list(allow)} "
-                f"and {who} matches none of them; import {contract['module']} from an allowed "
-                f"module, or add a pattern for {who} to importers.allow",
-                where(contract, "importers/allow"),
+        at = where(contract, "importers/allow")
+        if name is None:
+            text = (
+                f"importers.allow in {at} is {quoted_list(allow)}, and no pattern matches an import "
+                f"made outside any named module; import {contract['module']} from an allowed module"
             )
-        )
+        else:
+            text = (
+                f"importers.allow in {at} is {quoted_list(allow)} and {name} matches none of them; "
+                f"import {contract['module']} from an allowed module, or add a pattern for {name} "
+                f"to importers.allow"
+            )
+        found.append(Violation("importers.allow", text, at))
     return found
 
 
@@ -122,10 +125,11 @@ def check_runtime(contract: Plain, snap: Snapshot) -> list[Violation]:
         if not found:
             return []
         collected.extend(found)
-    count = len(alternatives)
-    return [
-        Violation(v.rule, f"none of the {count} runtime alternatives holds: {v.message}", v.contract) for v in collected
-    ]
+    # Said once, before the first violation: the messages are joined into one paragraph, and
+    # each later one names its alternative (runtime[1].os ...).
+    first, *rest = collected
+    lead = f"none of the {len(alternatives)} runtime alternatives holds: "
+    return [Violation(first.rule, lead + first.message, first.contract), *rest]
 
 
 def _check_alternative(contract: Plain, rule: Plain, index: int, snap: Snapshot, label: str) -> list[Violation]:
@@ -181,9 +185,9 @@ def is_secret_name(name: str, rule: Plain | None = None) -> bool:
     return any(hint in upper for hint in _SECRET_HINTS)
 
 
-def _shown(name: str, rule: Plain, value: str) -> str:
+def _shown(name: str, rule: Plain, value: str, denial: str = "it is not") -> str:
     if is_secret_name(name, rule):
-        return "its value (secret, not shown)"
+        return f"{denial} (the value is secret and not shown)"
     if len(value) > _SHOWN_CHARS:
         return f"it is {quoted(value[:_SHOWN_CHARS])}... ({len(value)} characters)"
     return f"it is {quoted(value)}"
@@ -232,7 +236,7 @@ def _env_problem(name: str, rule: Plain, value: str | None) -> tuple[str, str] |
     if matches is not None and not _full_match(matches, value):
         return (
             "runtime.env.matches",
-            f"requires {name} to match {quoted(matches)} in full, but {_shown(name, rule, value)}",
+            f"requires {name} to match {quoted(matches)} in full, but {_shown(name, rule, value, 'it does not')}",
         )
     return None
 

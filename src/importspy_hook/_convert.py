@@ -148,15 +148,19 @@ def _names(kind: str, aliases: dict[str, str] | frozenset[str]) -> Callable[[obj
     known = aliases if isinstance(aliases, dict) else {name: name for name in aliases}
     canonical = sorted(set(known.values()))
 
+    article = "an" if kind[0] in "aeiou" else "a"
+
     def structure(value: object, _: type) -> tuple[str, ...]:
         items = [value] if isinstance(value, str) else value
-        if not isinstance(items, list) or not items:
-            raise TypeError(f"expected a {kind} name or a list of them, got {describe(value)}")
+        if items == []:
+            raise ValueError(f"the {kind} list is empty, so nothing could pass; name at least one {kind}")
+        if not isinstance(items, list):
+            raise TypeError(f"expected {article} {kind} name or a list of them, got {describe(value)}")
         names: list[str] = []
         errors: list[Exception] = []
         for index, item in enumerate(items):
             try:
-                text = _text(item, f"a {kind} name")
+                text = _text(item, f"{article} {kind} name")
                 name = known.get(text.lower())
                 if name is None:
                     close = difflib.get_close_matches(text.lower(), list(known), n=1)
@@ -443,6 +447,9 @@ converter.register_structure_hook(int, _structure_int)
 converter.register_structure_hook(ModulePattern, _structure_module_pattern)
 converter.register_structure_hook(Identifier, _structure_identifier)
 converter.register_structure_hook(AnnotationText, _structure_annotation)
+# cattrs lets null through an Optional field before any hook runs; for annotations a null
+# (``returns: null``, or ``returns:`` left empty) must not silently mean "not checked".
+converter.register_structure_hook_func(lambda t: t == AnnotationText | None, _structure_annotation)
 converter.register_structure_hook(OnViolation, _choice("on_violation", ("raise", "warn")))
 converter.register_structure_hook(Scope, _choice("scope", ("class", "instance")))
 converter.register_structure_hook(OsNames, _names("os", OS_ALIASES))

@@ -183,6 +183,9 @@ def install(
             paths = [contracts] if isinstance(contracts, (str, PathLike)) else list(contracts)
             settings = Settings([fspath(p) for p in paths], on_violation, ignore or (), bool(entry_points))
         registry = load_registry(settings)
+    # Warned before anything changes: under ``-W error`` the warning raises, and install()
+    # must then leave sys.meta_path as it was.
+    _warn_already_imported(registry)
     finder = _installed()
     if finder is None:
         finder = ContractFinder(registry)
@@ -190,7 +193,6 @@ def install(
         finder.registry = registry
         _remove(finder)
     sys.meta_path.insert(0, finder)
-    _warn_already_imported(registry)
     return Installation(finder)
 
 

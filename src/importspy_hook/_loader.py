@@ -72,12 +72,14 @@ class GuardedLoader:
         name = module.__name__
         spec = module.__spec__
         origin = spec.origin if spec is not None else getattr(module, "__file__", None)
-        if not self._checked:
-            _logged(check_before, name, origin, self._contracts, self._registry, find_importer(1))
         real = self._real
+        # Handed back before the check: a reload that fails keeps the module in sys.modules
+        # (importlib._bootstrap._exec does not remove it), and it must not keep the proxy.
         module.__loader__ = real
         if spec is not None:
             spec.loader = real
+        if not self._checked:
+            _logged(check_before, name, origin, self._contracts, self._registry, find_importer(1))
         real.exec_module(module)
         _logged(check_after, name, origin, self._contracts, self._registry, module)
 

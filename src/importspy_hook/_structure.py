@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from types import CodeType
 
-from ._checks import where
+from ._checks import is_secret_name, where
 from ._errors import Violation
 
 TYPE_CHECKING = False
@@ -28,6 +28,8 @@ _MISSING = object()
 _CO_VARARGS = 0x04
 _CO_VARKEYWORDS = 0x08
 _SHOWN_CHARS = 80
+# Variables named like secrets (API_KEY, TOKEN, ...) may hold real ones: their values are never shown.
+_SECRET = "the value is secret and not shown"
 
 
 def check_members(contract: Plain, section: str, namespace: Mapping[str, object], subject: str) -> list[Violation]:
@@ -84,7 +86,9 @@ class _MemberChecker:
                 "value",
                 path,
                 label,
-                f"{name} must be {show(spec['value'])}, but {self.subject} has {show(value)}",
+                f"{name} must be {show(spec['value'])}, but {self.subject} has {show(value)}"
+                if not is_secret_name(name)
+                else f"{name} must have its expected value, but {self.subject} has another ({_SECRET})",
             )
         self.annotation(spec, annotations.get(name, _MISSING), "variable", path, label, name)
 
@@ -250,7 +254,9 @@ class _MemberChecker:
                     "value",
                     path,
                     label,
-                    f"{qualified} must be {show(spec['value'])}, but it is {show(value)}",
+                    f"{qualified} must be {show(spec['value'])}, but it is {show(value)}"
+                    if not is_secret_name(name)
+                    else f"{qualified} must have its expected value, but it has another ({_SECRET})",
                 )
         self.annotation(spec, annotation, "attribute", path, label, qualified)
 
@@ -300,6 +306,11 @@ def _assigns_attribute(member: object, name: str) -> bool:
         member = member.__func__
     elif isinstance(member, property):
         member = member.fset
+    for _ in range(100):  # a decorated method (functools.wraps): the assignment is in the wrapped one
+        wrapped = getattr(member, "__wrapped__", None)
+        if wrapped is None:
+            break
+        member = wrapped
     code = getattr(member, "__code__", None)
     if not isinstance(code, CodeType) or (name not in code.co_names and not _has_nested_code(code)):
         return False
@@ -388,8 +399,28 @@ def spellings(annotation: object) -> set[str]:
         found.add(normalized(f"{annotation.__module__}.{annotation.__qualname__}"))
     text = repr(annotation)
     if not text.startswith("<"):
-        found.add(normalized(text).replace("NoneType", "None"))
+        spelled = normalized(text).replace("NoneType", "None")
+        found.add(spelled)
+        # The repr qualifies every class (Optional[app.models.Registry]); source usually
+        # names an imported class bare (Optional[Registry]).
+        found.add(_unqualified(spelled))
     return found
+
+
+def _unqualified(text: str) -> str:
+    """``Optional[app.models.Registry]`` -> ``Optional[Registry]``."""
+    out: list[str] = []
+    word = ""
+    for char in text:
+        if char.isalnum() or char == "_":
+            word += char
+        elif char == "." and word and not word[0].isdigit():
+            word = ""  # a qualifier: drop it
+        else:
+            out.append(word + char)
+            word = ""
+    out.append(word)
+    return "".join(out)
 
 
 def spell(annotation: object) -> str:

@@ -173,6 +173,10 @@ class _Builder:
                     continue
                 self.keys[child] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
                 mapping[key] = self.build(value_node, child, depth + 1)
+                if isinstance(value_node, ScalarNode) and value_node.value == "" and not value_node.style:
+                    # An empty value's mark is where the next token starts, often on a later
+                    # line; point at its key instead.
+                    self.values[child] = self.keys[child]
             return mapping
         self.problem(node, "unsupported YAML node")
         return None
