@@ -11,10 +11,7 @@ from __future__ import annotations
 import sys
 from os import PathLike, fspath
 
-from ._errors import ContractWarning
-from ._loader import GuardedLoader
 from ._registry import Registry
-from ._snapshot import forget_distributions
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -84,11 +81,19 @@ class ContractFinder:
             return spec
         contracts = registry.contracts_for(fullname)
         if contracts:
+            # Imported here: the checks (and ``types``) are loaded at the first protected
+            # import, not at start-up, where activation pays for every module it imports.
+            from ._loader import GuardedLoader
+
             spec.loader = GuardedLoader(loader, contracts, registry)  # type: ignore[assignment]
         return spec
 
     def invalidate_caches(self) -> None:
         """Forget cached distribution versions (``importlib.invalidate_caches()`` calls this)."""
+        # Imported here, like ``_errors`` below: activation imports this module at start-up,
+        # where every module imported costs (docs/performance.rst).
+        from ._snapshot import forget_distributions
+
         forget_distributions()
 
 
@@ -201,6 +206,8 @@ def _warn_already_imported(registry: Registry) -> None:
     imported = sorted(name for name in tuple(sys.modules) if registry.covers(name))
     if imported:
         import warnings
+
+        from ._errors import ContractWarning
 
         warnings.warn(
             ContractWarning(
