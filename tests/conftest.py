@@ -11,12 +11,9 @@ import subprocess
 import sys
 import textwrap
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from pathlib import Path
 
 import pytest
-
-if TYPE_CHECKING:
-    from pathlib import Path
 
 
 @dataclass
@@ -70,3 +67,90 @@ class Project:
 @pytest.fixture
 def project(tmp_path: Path) -> Project:
     return Project(tmp_path)
+
+
+# -- Installed environments (drop-in activation) ------------------------------------------
+#
+# The wheel is built and installed into a fresh virtual environment once per session, and
+# the working tree is installed in editable mode into another; tests start real interpreters
+# in them, so the .pth and .start files are exercised as pip puts them in site-packages.
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Environment:
+    """A virtual environment with importspy-hook installed, as a wheel or in editable mode."""
+
+    kind: str
+    root: Path
+
+    @property
+    def python(self) -> Path:
+        return self.root / ("Scripts" if os.name == "nt" else "bin") / "python"
+
+    @property
+    def site_packages(self) -> Path:
+        code = "import sysconfig; print(sysconfig.get_paths()['purelib'])"
+        out = subprocess.run([str(self.python), "-c", code], capture_output=True, text=True, check=True).stdout
+        return Path(out.strip())
+
+    def run(
+        self, project: Project, code: str, *args: str, env: dict[str, str] | None = None, timeout: float = 60
+    ) -> Result:
+        """Run ``code`` as ``main.py`` in ``project.root`` with this environment's interpreter.
+
+        Nothing is added to ``sys.path``: the project is found because the script's folder
+        comes first, and importspy_hook because it is installed.
+        """
+        (project.root / "main.py").write_text(textwrap.dedent(code).lstrip("\n"), encoding="utf-8")
+        full_env = {k: v for k, v in os.environ.items() if not k.startswith(("IMPORTSPY_HOOK_", "PYTHON"))}
+        full_env["PYTHONDONTWRITEBYTECODE"] = "1"
+        full_env.update(project.env)
+        full_env.update(env or {})
+        done = subprocess.run(
+            [str(self.python), "main.py", *args],
+            cwd=project.root,
+            env=full_env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+        return Result(done.returncode, done.stdout, done.stderr)
+
+
+def _pip(python: Path | str, *args: str) -> None:
+    done = subprocess.run([str(python), "-m", "pip", "-q", *args], capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"pip {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
+
+
+def _make_environment(base: Path, kind: str) -> Environment:
+    environment = Environment(kind, base / f"venv-{kind}")
+    subprocess.run([sys.executable, "-m", "venv", str(environment.root)], check=True, capture_output=True)
+    if kind == "wheel":
+        dist = base / "dist"
+        _pip(sys.executable, "wheel", "--no-deps", "-w", str(dist), str(ROOT))
+        (wheel,) = dist.glob("importspy_hook-*.whl")
+        _pip(environment.python, "install", str(wheel))
+    else:
+        _pip(environment.python, "install", "-e", str(ROOT))
+    return environment
+
+
+@pytest.fixture(scope="session")
+def wheel_environment(tmp_path_factory: pytest.TempPathFactory) -> Environment:
+    return _make_environment(tmp_path_factory.mktemp("wheel"), "wheel")
+
+
+@pytest.fixture(scope="session")
+def editable_environment(tmp_path_factory: pytest.TempPathFactory) -> Environment:
+    return _make_environment(tmp_path_factory.mktemp("editable"), "editable")
+
+
+@pytest.fixture(params=["wheel", "editable"])
+def installed(request: pytest.FixtureRequest) -> Environment:
+    """Each install kind in turn: the built wheel, then the editable working tree."""
+    environment: Environment = request.getfixturevalue(f"{request.param}_environment")
+    return environment

@@ -281,15 +281,17 @@ def load_registry(settings: Settings) -> Registry:
 
     :raises ContractError: for the first contract that cannot be used, or a missing path.
     """
-    # Imported here: loading contracts needs the YAML side; reading settings does not.
-    from ._load import contract_files, load_contract
+    # Imported here: loading contracts needs the cache (and on a miss the YAML side);
+    # reading settings does not.
+    from ._cache import compiled_contract
+    from ._load import contract_files
     from ._registry import Registry
 
     mapped = {os.path.abspath(file) for file in settings.importspy_contracts}
     # A spymodel mapped to a module in the settings is read once, with that module, even
     # when it lies in a contracts folder.
     contracts: list[Any] = [
-        load_contract(file) for file in contract_files(settings.contracts) if os.path.abspath(file) not in mapped
+        compiled_contract(file) for file in contract_files(settings.contracts) if os.path.abspath(file) not in mapped
     ]
     if settings.importspy_contracts:
         from ._importspy import load_spymodel

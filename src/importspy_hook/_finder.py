@@ -12,10 +12,7 @@ import os
 import sys
 from os import PathLike, fspath
 
-from ._errors import ContractError, ContractWarning
-from ._loader import GuardedLoader
 from ._registry import Registry
-from ._snapshot import forget_distributions, hook_is_importing
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -24,6 +21,7 @@ if TYPE_CHECKING:
     from types import ModuleType, TracebackType
 
     from ._config import Settings
+    from ._errors import ContractError
 
     PathSpec = str | PathLike[str] | Iterable[str | PathLike[str]]
 
@@ -55,7 +53,11 @@ class ContractFinder:
             pattern = registry.pattern
             if pattern is None or pattern(fullname) is None:
                 return None
-        if hook_is_importing():
+        # A check running in this thread imports what it needs: those imports are the hook's
+        # own (see _snapshot.hook_is_importing). No check can run before _snapshot is loaded,
+        # and looking it up instead of importing it keeps start-up and this path import-free.
+        snapshot_module = sys.modules.get("importspy_hook._snapshot")
+        if snapshot_module is not None and snapshot_module.hook_is_importing():
             return None
         meta_path = sys.meta_path
         if not meta_path or meta_path[0] is not self:
@@ -96,6 +98,10 @@ class ContractFinder:
             return spec
         contracts = registry.contracts_for(fullname)
         if contracts:
+            # Imported here: the checks (and ``types``) are loaded at the first protected
+            # import, not at start-up, where activation pays for every module it imports.
+            from ._loader import GuardedLoader
+
             spec.loader = GuardedLoader(loader, contracts, registry, spec.origin)  # type: ignore[assignment]
         return spec
 
@@ -124,6 +130,10 @@ class ContractFinder:
         named path is gone), the previous contracts stay in force and a
         :class:`ContractWarning` says why; this method never raises for a bad contract.
         """
+        # Imported here, like ``_errors`` below: activation imports this module at start-up,
+        # where every module imported costs (docs/performance.rst).
+        from ._snapshot import forget_distributions
+
         forget_distributions()
         if self._source is not None:
             self._reload(self._source)
@@ -131,6 +141,7 @@ class ContractFinder:
     def _reload(self, settings: Settings) -> None:
         # Imported here: install() with paths has imported the loading side already.
         from ._config import load_registry
+        from ._errors import ContractError
 
         error: ContractError | None = None
         try:
@@ -373,6 +384,8 @@ def _warn(message: str, stacklevel: int) -> None:
     # Imported here: warnings is loaded in practice, but not needed until there is a problem.
     import warnings
 
+    from ._errors import ContractWarning
+
     warnings.warn(ContractWarning(message), stacklevel=stacklevel)
 
 
@@ -386,6 +399,8 @@ def _warn_already_imported(registry: Registry) -> None:
     imported = sorted(name for name in tuple(sys.modules) if registry.covers(name))
     if imported:
         import warnings
+
+        from ._errors import ContractWarning
 
         warnings.warn(
             ContractWarning(

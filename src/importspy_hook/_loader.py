@@ -15,8 +15,15 @@ from __future__ import annotations
 
 import sys
 
-from ._checks import check_importer_name, check_runtime
-from ._errors import ContractViolation, ContractWarning, ImporterViolation, RuntimeViolation, StructureViolation
+from ._checks import check_importer_name, check_runtime, where
+from ._errors import (
+    ContractViolation,
+    ContractWarning,
+    ImporterViolation,
+    RuntimeViolation,
+    StructureViolation,
+    Violation,
+)
 from ._importer import find_importer
 from ._snapshot import enter_own_imports, leave_own_imports, snapshot
 from ._structure import check_members
@@ -29,7 +36,6 @@ if TYPE_CHECKING:
     from types import CodeType, ModuleType
     from typing import Any
 
-    from ._errors import Violation
     from ._importer import Importer
     from ._registry import Registry
 
@@ -165,7 +171,7 @@ def check_before(
         for phase in range(3):
             for contract in contracts:
                 if phase == 0:
-                    violations = check_importer_name(contract, importer)
+                    violations = check_readable(contract) or check_importer_name(contract, importer)
                 elif phase == 1:
                     violations = check_runtime(contract, snap)
                 else:
@@ -178,6 +184,18 @@ def check_before(
         who = importer.describe() if importer is not None else "code outside any Python module"
         return _report(f"{name} may not be imported by {who}", name, origin, importer, found, registry)
     return []
+
+
+def check_readable(contract: Plain) -> list[Violation]:
+    """Fail closed: a contract that could not be read at start-up refuses every import of its module.
+
+    Activation stands such a contract in for a broken file whose module name it could still
+    read, with the problem under ``unreadable`` (``_activate``).
+    """
+    problem: str | None = contract.get("unreadable")
+    if problem is None:
+        return []
+    return [Violation("contract.unreadable", problem, where(contract, ""))]
 
 
 def check_after(
@@ -202,6 +220,7 @@ def check_after(
 
 
 _KINDS: tuple[tuple[str, type[ContractViolation]], ...] = (
+    ("contract.", ContractViolation),
     ("importers.allow", ImporterViolation),
     ("importers.deny", ImporterViolation),
     ("runtime.", RuntimeViolation),

@@ -9,8 +9,6 @@ expression for any other pattern. Neither cost grows with the number of exact co
 
 from __future__ import annotations
 
-from ._errors import ContractError
-
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -73,6 +71,9 @@ class Registry:
             if not _WILDCARDS.intersection(module):
                 first = exact[module][0] if module in exact else None
                 if first is not None and first.get("distribution") == contract.get("distribution"):
+                    # Imported here: activation imports this module at start-up, errors are rare.
+                    from ._errors import ContractError
+
                     raise ContractError(
                         str(contract["source"]),
                         f"module {module} already has a contract in {first['source']}; "
@@ -113,12 +114,15 @@ class Registry:
     def load(cls, contracts: PathSpec, *, on_violation: str | None = None) -> Registry:
         """Load every contract file in ``contracts`` (files and folders of ``*.yml``/``*.yaml``).
 
+        Parsed contracts are kept in the compiled cache (``_cache``), so that a warm load
+        imports neither ruamel.yaml nor cattrs nor attrs.
+
         :raises ContractError: for the first file that cannot be used, or a missing path.
         """
-        # Imported here: loading YAML needs ruamel.yaml, cattrs and attrs; checking does not.
-        from ._load import load_contracts
+        # Imported here: only loading from files needs the cache and the file search.
+        from ._cache import compiled_contracts
 
-        return cls(load_contracts(contracts), on_violation=on_violation)
+        return cls(compiled_contracts(contracts), on_violation=on_violation)
 
     def covers(self, name: str) -> bool:
         """Whether any contract governs module ``name`` (and it is not ignored)."""

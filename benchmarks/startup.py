@@ -1,0 +1,309 @@
+"""Start-up and check budgets of drop-in activation (issue 3), measured on demand.
+
+Run from the repository root (any Python >= 3.10 with ``build`` and ``pip`` available):
+
+    python benchmarks/startup.py                  # builds the wheel, makes a venv in a temp dir
+    python benchmarks/startup.py --venv DIR       # reuse a venv that has the wheel installed
+    python benchmarks/startup.py --rounds 300     # more rounds, narrower medians
+    python benchmarks/startup.py --breakdown      # also the cost of importing the modules alone
+
+Every start-up case is a fresh interpreter of the same virtual environment, spawned in paired
+rounds: in each round every case runs once, in a shuffled order, so that load on the machine
+falls on all cases alike. Reported are medians of wall time and of the child's CPU time
+(user + system, from ``wait4``), and their ratio to a bare ``python -c pass`` with the
+``.pth`` file taken out of site-packages (it is put back, byte for byte, at the end). A budget
+counts as met when both ratios are within it: wall time shows what a user waits, CPU time is
+less disturbed by other load on the machine. The in-process figures come from one interpreter
+started with the hook active over the same 20 contracts and a warm cache.
+
+Budgets: .pth present and variable unset <= 1.02; variable set, 20 contracts, warm cache
+<= 1.10; plus importing one protected module whose contract passes <= 1.15; a passing check
+of one protected import <= 50 us; a find_spec miss <= 1 us.
+
+This is not part of the test suite: timings belong here, never in unit tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+HEAVY = ("ruamel", "ruamel.yaml", "cattrs", "attrs", "attr", "click", "packaging", "inspect", "typing", "platform")
+HEAVY += ("importlib.metadata",)
+
+PROTECTED_CONTRACT = """
+    module: app.protected
+    importers:
+      allow: ["app", "app.*", "__main__"]
+    runtime:
+      python: ">=3.10"
+      env:
+        STAGE: {one_of: [prod, staging]}
+        API_KEY: {required: true, secret: true}
+"""
+
+OTHER_CONTRACT = """
+    module: {module}
+    on_violation: {mode}
+    importers:
+      allow: ["app", "app.*"]
+      deny: ["plugins.*"]
+    runtime:
+      os: [linux, macos, windows]
+      env:
+        STAGE: {{one_of: [prod, staging, dev]}}
+    provides:
+      functions: [{{name: run}}]
+"""
+
+BUDGETS = {"pth_unset": 1.02, "active_idle": 1.10, "active_import": 1.15}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--venv", help="a virtual environment with importspy-hook installed (default: build one)")
+    parser.add_argument("--rounds", type=int, default=200, help="paired rounds of start-up runs (default 200)")
+    parser.add_argument("--json", help="also write the figures to this file")
+    parser.add_argument("--breakdown", action="store_true", help="also time the imports alone, hook off")
+    parser.add_argument("--in-process", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.in_process:
+        return in_process()
+    with tempfile.TemporaryDirectory(prefix="importspy-bench-") as scratch:
+        venv = args.venv or make_venv(scratch)
+        python = venv_python(venv)
+        work = os.path.join(scratch, "work")
+        write_project(work)
+        figures = run(python, work, args.rounds, args.breakdown)
+    show(figures)
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as stream:
+            json.dump(figures, stream, indent=2)
+    return 0
+
+
+def venv_python(venv: str) -> str:
+    return os.path.join(venv, "Scripts" if os.name == "nt" else "bin", "python")
+
+
+def make_venv(scratch: str) -> str:
+    dist = os.path.join(scratch, "dist")
+    print("building the wheel ...", file=sys.stderr)
+    subprocess.run([sys.executable, "-m", "build", "--wheel", "-o", dist, ROOT], check=True, capture_output=True)
+    venv = os.path.join(scratch, "venv")
+    print("creating the venv and installing the wheel ...", file=sys.stderr)
+    subprocess.run([sys.executable, "-m", "venv", venv], check=True)
+    wheel = glob.glob(os.path.join(dist, "*.whl"))[0]
+    subprocess.run([venv_python(venv), "-m", "pip", "install", "-q", wheel], check=True)
+    return venv
+
+
+def write_project(work: str) -> None:
+    def write(name: str, text: str) -> None:
+        path = os.path.join(work, name)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w", encoding="utf-8") as stream:
+            stream.write(textwrap.dedent(text).lstrip("\n"))
+
+    write("app/__init__.py", "")
+    write("app/protected.py", "def run():\n    return 42\n")
+    write("contracts/app.protected.yml", PROTECTED_CONTRACT)
+    for index in range(19):
+        module = f"app.service{index:02d}" if index < 17 else f"app.plugins{index}.*"
+        mode = "warn" if index % 4 == 0 else "raise"
+        write(f"contracts/other{index:02d}.yml", OTHER_CONTRACT.format(module=module, mode=mode))
+
+
+def site_packages(python: str) -> str:
+    code = "import sysconfig; print(sysconfig.get_paths()['purelib'])"
+    return subprocess.run([python, "-c", code], check=True, capture_output=True, text=True).stdout.strip()
+
+
+def spawn(python: str, code: str, env: dict[str, str]) -> tuple[int, int]:
+    """Wall and CPU time (ns) of one interpreter run."""
+    start = time.perf_counter_ns()
+    pid = os.posix_spawn(python, [python, "-c", code], env)
+    _, status, usage = os.wait4(pid, 0)
+    wall = time.perf_counter_ns() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{code!r} failed with status {status}")
+    return wall, int((usage.ru_utime + usage.ru_stime) * 1e9)
+
+
+def run(python: str, work: str, rounds: int, breakdown: bool) -> dict[str, object]:
+    pth = os.path.join(site_packages(python), "importspy_hook.pth")
+    if not os.path.exists(pth):
+        raise SystemExit(f"{pth} is missing: is importspy-hook installed in that venv?")
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "IMPORTSPY_HOOK_"))}
+    active = dict(base, IMPORTSPY_HOOK_CONTRACTS=os.path.join(work, "contracts"), STAGE="prod", API_KEY="x")
+    os.chdir(work)  # ``-c`` puts the working folder first on sys.path: that is how ``app`` is found
+    check = f"import sys, app.protected; print(sorted(m for m in {HEAVY!r} if m in sys.modules))"
+    cold = []
+    for _ in range(5):
+        shutil.rmtree(os.path.join(work, "contracts", "__importspy_cache__"), ignore_errors=True)
+        cold.append(spawn(python, "pass", active)[0])
+    warm_heavy = subprocess.run([python, "-c", check], env=active, capture_output=True, text=True, check=True)
+    # What activation and the first protected import add to sys.modules: each module imported
+    # costs about 1% of a bare start (docs/performance.rst), so this list is the first suspect.
+    added = "import sys; before = set(sys.modules); import app.protected; print(sorted(set(sys.modules) - before))"
+    listing = "import sys; print(sorted(m for m in sys.modules if 'importspy' in m or m == '__future__'))"
+    startup_modules = subprocess.run([python, "-c", listing], env=active, capture_output=True, text=True, check=True)
+    first_import = subprocess.run([python, "-c", added], env=active, capture_output=True, text=True, check=True)
+    # (name, .pth state, environment, code). "comment" stands a one-comment-line file in for
+    # the .pth: what reading any .pth file costs, the floor of the "variable unset" budget.
+    cases = [
+        ("bare", "absent", base, "pass"),
+        ("pth_comment", "comment", base, "pass"),
+        ("pth_unset", "real", base, "pass"),
+        ("active_idle", "real", active, "pass"),
+        ("active_import", "real", active, "import app.protected"),
+        ("bare_import", "absent", active, "import app.protected"),
+    ]
+    if breakdown:
+        # Import costs alone, hook off: the package, the modules activation imports, and the
+        # modules the first protected import adds.
+        startup = "import importspy_hook._activate, importspy_hook._finder, importspy_hook._cache, importspy_hook._load"
+        cases += [
+            ("import_package", "absent", base, "import importspy_hook"),
+            ("import_future", "absent", base, "import __future__"),
+            ("import_startup", "absent", base, startup),
+            ("import_enforcement", "absent", base, "import importspy_hook._loader"),
+        ]
+    with open(pth, encoding="utf-8") as stream:
+        real = stream.read()
+    contents = {"real": real, "comment": "# a stand-in .pth file: one comment line\n"}
+
+    def set_state(state: str) -> None:
+        if state == "absent":
+            if os.path.exists(pth):
+                os.unlink(pth)
+        else:
+            with open(pth, "w", encoding="utf-8") as stream:
+                stream.write(contents[state])
+
+    samples: dict[str, list[tuple[int, int]]] = {name: [] for name, *_ in cases}
+    for _ in range(10):  # warm the file system cache and the .pyc files
+        for _name, _state, env, code in cases:
+            spawn(python, code, env)
+    try:
+        for _ in range(rounds):
+            order = cases[:]
+            random.shuffle(order)
+            # Grouped by .pth state (fewer rewrites), the groups in a random order.
+            states = ["absent", "comment", "real"]
+            random.shuffle(states)
+            order.sort(key=lambda case: states.index(case[1]))
+            current = None
+            for name, state, env, code in order:
+                if state != current:
+                    set_state(state)
+                    current = state
+                samples[name].append(spawn(python, code, env))
+    finally:
+        set_state("real")
+    version = subprocess.run([python, "-VV"], capture_output=True, text=True, check=True).stdout.strip()
+    inproc = subprocess.run(
+        [python, os.path.abspath(__file__), "--in-process"], env=active, capture_output=True, text=True, check=True
+    )
+    return {
+        "python": version,
+        "rounds": rounds,
+        "cold_start_ms": statistics.median(cold) / 1e6,
+        "heavy_modules_after_warm_start_and_protected_import": warm_heavy.stdout.strip(),
+        "modules_at_start_up": startup_modules.stdout.strip(),
+        "modules_added_by_first_protected_import": first_import.stdout.strip(),
+        "wall_ms": {name: statistics.median(w for w, _ in s) / 1e6 for name, s in samples.items()},
+        "cpu_ms": {name: statistics.median(c for _, c in s) / 1e6 for name, s in samples.items()},
+        "in_process": json.loads(inproc.stdout),
+    }
+
+
+def show(figures: dict[str, object]) -> None:
+    wall: dict[str, float] = figures["wall_ms"]  # type: ignore[assignment]
+    cpu: dict[str, float] = figures["cpu_ms"]  # type: ignore[assignment]
+    inproc: dict[str, float] = figures["in_process"]  # type: ignore[assignment]
+    print(f"{figures['python']}; {figures['rounds']} paired rounds; medians")
+    print(f"{'case':<20}{'wall ms':>9}{'ratio':>8}{'cpu ms':>9}{'ratio':>8}  budget")
+    for name, ms in wall.items():
+        budget = BUDGETS.get(name)
+        ratio, cpu_ratio = ms / wall["bare"], cpu[name] / cpu["bare"]
+        met = budget is not None and max(ratio, cpu_ratio) <= budget
+        verdict = "" if budget is None else f"<= {budget:.2f} {'ok' if met else 'MISSED'}"
+        print(f"{name:<20}{ms:9.2f}{ratio:8.3f}{cpu[name]:9.2f}{cpu_ratio:8.3f}  {verdict}")
+    print(f"cold start (no cache, 20 contracts): {figures['cold_start_ms']:.1f} ms wall")
+    print(f"heavy modules loaded with a warm cache: {figures['heavy_modules_after_warm_start_and_protected_import']}")
+    print(f"modules imported by activation: {figures['modules_at_start_up']}")
+    print(f"added by the first protected import: {figures['modules_added_by_first_protected_import']}")
+    print(f"find_spec miss:          {inproc['find_spec_miss_ns']:8.0f} ns   (budget 1000 ns)")
+    print(f"passing check:           {inproc['passing_check_ns'] / 1000:8.1f} us   (budget 50 us)")
+    print(f"re-import, hook on:      {inproc['reimport_hooked_ns'] / 1000:8.1f} us")
+    print(f"re-import, hook off:     {inproc['reimport_bare_ns'] / 1000:8.1f} us")
+
+
+def in_process() -> int:
+    """Run inside the venv with the hook active: per-call costs, medians of 7 repeats."""
+    sys.path.insert(0, os.getcwd())
+    import app.protected
+
+    finder = next(f for f in sys.meta_path if getattr(type(f), "_importspy_hook_finder", False))
+    registry = finder.registry
+    from importspy_hook._importer import find_importer
+    from importspy_hook._loader import check_after, check_before
+
+    name, origin = "app.protected", app.protected.__file__
+    contracts = registry.contracts_for(name)
+    find_spec = finder.find_spec
+
+    def miss(n: int) -> float:
+        start = time.perf_counter_ns()
+        for _ in range(n):
+            find_spec("json.decoder", None, None)
+        return (time.perf_counter_ns() - start) / n
+
+    def passing(n: int) -> float:
+        module = app.protected
+        start = time.perf_counter_ns()
+        for _ in range(n):
+            check_before(name, origin, contracts, registry, find_importer(1))
+            check_after(name, origin, contracts, registry, module)
+        return (time.perf_counter_ns() - start) / n
+
+    def reimport(n: int) -> float:
+        start = time.perf_counter_ns()
+        for _ in range(n):
+            del sys.modules[name]
+            __import__(name)
+        return (time.perf_counter_ns() - start) / n
+
+    def empty(n: int) -> float:
+        start = time.perf_counter_ns()
+        for _ in range(n):
+            pass
+        return (time.perf_counter_ns() - start) / n
+
+    loop = statistics.median(empty(200_000) for _ in range(7))
+    figures = {
+        "find_spec_miss_ns": statistics.median(miss(200_000) for _ in range(7)) - loop,
+        "passing_check_ns": statistics.median(passing(2_000) for _ in range(7)),
+        "reimport_hooked_ns": statistics.median(reimport(500) for _ in range(7)),
+    }
+    sys.meta_path.remove(finder)
+    figures["reimport_bare_ns"] = statistics.median(reimport(500) for _ in range(7))
+    sys.meta_path.insert(0, finder)
+    print(json.dumps(figures))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,17 @@
+"""The PEP 829 start-up entry point of importspy_hook (``importspy_hook.start``, Python 3.15+).
+
+A ``.start`` entry cannot be conditional, and ``pkgutil.resolve_name`` imports the named
+module, parents included, before calling it. This module is therefore top-level and tiny, so
+that with ``IMPORTSPY_HOOK_CONTRACTS`` unset start-up imports nothing of the package itself
+(the ``.pth`` line keeps the same gate for Python 3.10 to 3.14).
+"""
+
+import os
+
+
+def activate() -> None:
+    """Activate importspy_hook when ``IMPORTSPY_HOOK_CONTRACTS`` is set; otherwise do nothing."""
+    if os.environ.get("IMPORTSPY_HOOK_CONTRACTS"):
+        from importspy_hook._activate import activate as activate_hook
+
+        activate_hook()

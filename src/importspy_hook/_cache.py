@@ -1,0 +1,214 @@
+"""The compiled contract cache: the plain data of each parsed contract, stored with ``marshal``.
+
+Parsing YAML and structuring it with cattrs costs tens of milliseconds and imports ruamel.yaml,
+cattrs and attrs; the checks only need the plain data (``_convert.to_plain``). So each parsed
+contract is stored as one entry, and a warm start reads the entry and imports none of them.
+
+An entry is keyed by the contract's absolute path, size and ``st_mtime_ns``, and holds the
+contract's bytes, which must equal the file's current bytes. The bytes stand in for a hash
+of them: comparing them is exact and imports nothing, where importing ``zlib`` (about 0.5 ms
+here), ``_blake2`` (0.4 ms) or ``hashlib`` (3 ms and more, through ``_hashlib``) would cost
+more than comparing every contract's bytes (``-X importtime``, docs/performance.rst).
+
+Entries live in a ``__importspy_cache__`` folder beside the contract, or, when that folder
+cannot be written, in the user's cache folder (``IMPORTSPY_HOOK_CACHE_DIR`` chooses another).
+They are written to a temporary file and moved in place with ``os.replace``, so a reader never
+sees half an entry. An entry that is missing, stale, from another version or not readable is
+ignored and rebuilt; a cache that cannot be written is not an error, only a slower start.
+"""
+
+from __future__ import annotations
+
+import marshal
+import os
+import sys
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from os import PathLike
+    from typing import Any
+
+    PathSpec = str | PathLike[str] | Iterable[str | PathLike[str]]
+
+CACHE_FOLDER = "__importspy_cache__"
+CACHE_DIR_VARIABLE = "IMPORTSPY_HOOK_CACHE_DIR"
+SUFFIX = ".marshal"
+# Bump when the plain data's layout changes; the package version is part of the tag as well,
+# so that a new release never reads an older release's entries.
+FORMAT = 1
+# The same bound as ``_yaml.MAX_BYTES``; a larger file fails to parse and is never cached.
+_MAX_BYTES = 1 << 20
+
+
+def compiled_contracts(paths: PathSpec) -> list[dict[str, Any]]:
+    """The plain data of every contract named by ``paths``, from the cache where it is fresh.
+
+    :raises ContractError: for the first file that cannot be used, or a missing path.
+    """
+    from ._load import contract_files
+
+    return [compiled_contract(file) for file in contract_files(paths)]
+
+
+def compiled_contract(file: str) -> dict[str, Any]:
+    """The plain data of contract ``file``: the cached entry when it is fresh, else parsed and stored.
+
+    :raises ContractError: when the file cannot be read or is not a valid contract.
+    """
+    source = _read_source(file)
+    if source is not None:
+        key, raw = source
+        plain = _read_entry(beside_entry(key[0]), key, raw)
+        if plain is None:
+            plain = _read_entry(user_entry(key[0]), key, raw)
+        if plain is not None:
+            plain["source"] = file
+            return plain
+    plain = _parse(file)
+    if source is not None and _read_source(file) == source:
+        # Stored only when the file did not change while it was parsed, so that an entry
+        # never holds data of other bytes than its own.
+        _store(key, raw, plain)
+    return plain
+
+
+def beside_entry(path: str) -> str:
+    """The entry of the contract at absolute ``path`` in ``__importspy_cache__`` beside it."""
+    folder, name = os.path.split(path)
+    return os.path.join(folder, CACHE_FOLDER, name + SUFFIX)
+
+
+def user_entry(path: str) -> str:
+    """The entry of the contract at absolute ``path`` in the user's cache folder."""
+    return os.path.join(user_cache_dir(), f"{_path_hash(path):016x}-{os.path.basename(path)}{SUFFIX}")
+
+
+def user_cache_dir() -> str:
+    """The folder for entries that cannot be written beside their contract."""
+    chosen = os.environ.get(CACHE_DIR_VARIABLE)
+    if chosen:
+        return chosen
+    if sys.platform == "win32":
+        base = os.environ.get("LOCALAPPDATA") or os.path.expanduser("~\\AppData\\Local")
+        return os.path.join(base, "importspy_hook", "Cache")
+    if sys.platform == "darwin":
+        return os.path.expanduser("~/Library/Caches/importspy_hook")
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")
+    return os.path.join(base, "importspy_hook")
+
+
+_tag: str | None = None
+
+
+def tag() -> str:
+    """What an entry must start with: this cache format, package version and marshal version."""
+    global _tag
+    if _tag is None:
+        from . import __version__
+
+        _tag = f"importspy_hook-cache {FORMAT} {__version__} marshal {marshal.version}"
+    return _tag
+
+
+def _read_bytes(path: str, limit: int) -> tuple[os.stat_result, bytes] | None:
+    # os.open and one os.read of the known size: open() would build two io objects, and
+    # read(n) would allocate n bytes up front (about 10 us per file at start-up, times 40).
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    except OSError:
+        return None
+    try:
+        stat = os.fstat(fd)
+        if stat.st_size > limit:
+            return None
+        data = os.read(fd, stat.st_size + 1)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    # A file that grew or shrank while it was read is not cached, nor served from the cache.
+    return (stat, data) if len(data) == stat.st_size else None
+
+
+def _read_source(file: str) -> tuple[tuple[str, int, int], bytes] | None:
+    """``((absolute path, size, mtime_ns), bytes)`` of ``file``, or ``None`` when it cannot be read."""
+    found = _read_bytes(file, _MAX_BYTES)
+    if found is None:
+        return None  # too large for a contract, or unreadable: parsing reports why
+    stat, raw = found
+    return (os.path.abspath(file), stat.st_size, stat.st_mtime_ns), raw
+
+
+def _read_entry(entry: str, key: tuple[str, int, int], raw: bytes) -> dict[str, Any] | None:
+    found = _read_bytes(entry, 16 * _MAX_BYTES)
+    if found is None:
+        return None
+    try:
+        data = marshal.loads(found[1])
+    except Exception:
+        return None  # truncated, or not marshal data: rebuild it
+    if (
+        type(data) is tuple
+        and len(data) == 4
+        and data[0] == tag()
+        and data[1] == key
+        and data[2] == raw
+        and type(data[3]) is dict
+    ):
+        return data[3]
+    return None
+
+
+def _parse(file: str) -> dict[str, Any]:
+    # Imported here: parsing needs ruamel.yaml, cattrs and attrs, which a warm cache never loads.
+    from ._convert import to_plain
+    from ._load import load_contract
+
+    return to_plain(load_contract(file))
+
+
+def _store(key: tuple[str, int, int], raw: bytes, plain: dict[str, Any]) -> None:
+    data = dict(plain)
+    data["source"] = key[0]
+    try:
+        payload = marshal.dumps((tag(), key, raw, data))
+    except ValueError:
+        return  # not plain data after all: check it every time rather than fail
+    if not _write_atomically(beside_entry(key[0]), payload, ignore_marker=True):
+        _write_atomically(user_entry(key[0]), payload, ignore_marker=False)
+
+
+def _write_atomically(entry: str, payload: bytes, *, ignore_marker: bool) -> bool:
+    # Imported here: only writing needs it (a builtin module, so nearly free).
+    from _thread import get_ident
+
+    folder = os.path.dirname(entry)
+    # Unique to this process and thread, so that concurrent writers never share a file.
+    temporary = f"{entry}.{os.getpid()}.{get_ident()}.tmp"
+    try:
+        if not os.path.isdir(folder):
+            os.makedirs(folder, exist_ok=True)
+            if ignore_marker:
+                # Like ``__pycache__``, the folder is not meant for version control.
+                with open(os.path.join(folder, ".gitignore"), "w", encoding="utf-8") as stream:
+                    stream.write("# Written by importspy_hook: compiled contracts, safe to delete.\n*\n")
+        with open(temporary, "wb") as stream:
+            stream.write(payload)
+        os.replace(temporary, entry)
+    except OSError:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        return False
+    return True
+
+
+def _path_hash(path: str) -> int:
+    # 64-bit FNV-1a of the path, so that user-cache entry names stay short and distinct
+    # without importing a hash module; a collision only costs a rebuild (the key is checked).
+    value = 0xCBF29CE484222325
+    for byte in os.fsencode(path):
+        value = ((value ^ byte) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
+    return value

@@ -1,0 +1,281 @@
+"""Drop-in activation: real interpreters started in a venv that has the wheel (or the editable
+tree) installed, guarded by IMPORTSPY_HOOK_CONTRACTS alone, with no change to the application."""
+
+from __future__ import annotations
+
+import os
+import textwrap
+
+import pytest
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from conftest import Environment, Project
+
+KEYS_CONTRACT = """
+    module: payments.keys
+    importers:
+      allow: ["payments", "payments.*", "__main__"]
+      deny: ["payments.plugins.*"]
+"""
+
+APP = {
+    "payments/__init__.py": "",
+    "payments/keys.py": """
+        import pathlib
+        pathlib.Path("side-effect").write_text("ran")
+        KEY = "k"
+    """,
+    "payments/billing.py": "from payments import keys\n",
+    "plugins/__init__.py": "",
+    "plugins/evil.py": "import payments.keys\n",
+    "contracts/payments.keys.yml": KEYS_CONTRACT,
+}
+
+# The application as it is: it knows nothing of importspy_hook.
+IMPORT = """
+    import pathlib, sys
+    try:
+        __import__(sys.argv[1])
+    except ImportError as exc:
+        print("REFUSED", type(exc).__name__, [v.rule for v in getattr(exc, "violations", ())])
+        print("MESSAGE", exc)
+    else:
+        print("IMPORTED")
+    print("RAN", pathlib.Path("side-effect").exists())
+"""
+
+FINDERS = """
+    import sys
+    print("FINDERS", sum(getattr(type(f), "_importspy_hook_finder", False) for f in sys.meta_path))
+"""
+
+ON = {"IMPORTSPY_HOOK_CONTRACTS": "contracts"}
+
+
+def script(*parts: str) -> str:
+    """Snippets of code, each dedented on its own, run one after the other."""
+    return "".join(textwrap.dedent(part).lstrip("\n") for part in parts)
+
+
+def stderr_lines(text: str) -> list[str]:
+    return [line for line in text.splitlines() if line.strip()]
+
+
+class TestPackaging:
+    def test_pth_and_start_files_are_at_the_root_of_site_packages(self, installed: Environment) -> None:
+        site = installed.site_packages
+        pth = (site / "importspy_hook.pth").read_text(encoding="utf-8")
+        assert pth.count("\n") == 1
+        assert pth.startswith('import os; os.environ.get("IMPORTSPY_HOOK_CONTRACTS")')
+        assert (site / "importspy_hook.start").read_text(encoding="utf-8").split() == ["_importspy_hook_start:activate"]
+
+
+class TestVariableUnset:
+    @pytest.mark.parametrize("value", [None, ""])
+    def test_nothing_of_importspy_hook_is_imported(
+        self, installed: Environment, project: Project, value: str | None
+    ) -> None:
+        project.write(APP)
+        env = {} if value is None else {"IMPORTSPY_HOOK_CONTRACTS": value}
+        result = installed.run(
+            project, "import sys\nprint(sorted(m for m in sys.modules if 'importspy_hook' in m))", env=env
+        )
+        assert result.stdout.strip() == "[]", result.output
+        assert result.stderr == ""
+
+    def test_imports_behave_as_without_the_hook(self, installed: Environment, project: Project) -> None:
+        result = installed.run(project.write(APP), IMPORT, "plugins.evil")
+        assert "IMPORTED" in result.stdout, result.output
+        assert "RAN True" in result.stdout
+
+
+class TestVariableSet:
+    def test_denied_import_raises_importer_violation_with_no_code_change(
+        self, installed: Environment, project: Project
+    ) -> None:
+        result = installed.run(project.write(APP), IMPORT, "plugins.evil", env=ON)
+        assert "REFUSED ImporterViolation ['importers.allow']" in result.stdout, result.output
+        assert "RAN False" in result.stdout
+        assert result.stderr == ""
+
+    def test_uncaught_violation_ends_the_application_like_any_import_error(
+        self, installed: Environment, project: Project
+    ) -> None:
+        result = installed.run(project.write(APP), "import plugins.evil\n", env=ON)
+        assert result.returncode == 1
+        assert "ImporterViolation: payments.keys may not be imported by plugins.evil" in result.stderr
+
+    def test_allowed_import_runs_the_module(self, installed: Environment, project: Project) -> None:
+        result = installed.run(project.write(APP), IMPORT, "payments.billing", env=ON)
+        assert "IMPORTED" in result.stdout, result.output
+        assert "RAN True" in result.stdout
+
+    def test_every_path_in_the_list_is_enforced(self, installed: Environment, project: Project) -> None:
+        project.write(APP).write(
+            {
+                "more/billing.yml": """
+                    module: payments.billing
+                    importers:
+                      allow: ["payments.*"]
+                """
+            }
+        )
+        both = {"IMPORTSPY_HOOK_CONTRACTS": os.pathsep.join(["contracts", "more/billing.yml"])}
+        assert "REFUSED ImporterViolation" in installed.run(project, IMPORT, "payments.billing", env=both).stdout
+        assert "REFUSED ImporterViolation" in installed.run(project, IMPORT, "plugins.evil", env=both).stdout
+
+    def test_warn_mode_warns_and_lets_the_module_run(self, installed: Environment, project: Project) -> None:
+        env = dict(ON, IMPORTSPY_HOOK_ON_VIOLATION="warn")
+        result = installed.run(project.write(APP), IMPORT, "plugins.evil", env=env)
+        assert "IMPORTED" in result.stdout, result.output
+        assert "RAN True" in result.stdout
+        assert "ContractWarning: payments.keys may not be imported by plugins.evil" in result.stderr
+
+    def test_raise_mode_overrides_a_contract_that_only_warns(self, installed: Environment, project: Project) -> None:
+        project.write(APP).write({"contracts/payments.keys.yml": KEYS_CONTRACT + "    on_violation: warn\n"})
+        result = installed.run(project, IMPORT, "plugins.evil", env=dict(ON, IMPORTSPY_HOOK_ON_VIOLATION="raise"))
+        assert "REFUSED ImporterViolation" in result.stdout, result.output
+
+    def test_unknown_mode_is_reported_and_contracts_keep_their_own(
+        self, installed: Environment, project: Project
+    ) -> None:
+        result = installed.run(
+            project.write(APP), IMPORT, "plugins.evil", env=dict(ON, IMPORTSPY_HOOK_ON_VIOLATION="x")
+        )
+        assert stderr_lines(result.stderr) == [
+            "importspy_hook: IMPORTSPY_HOOK_ON_VIOLATION='x' is neither raise nor warn; each contract's own "
+            "on_violation applies. Set it to raise or warn, or unset it"
+        ]
+        assert "REFUSED ImporterViolation" in result.stdout
+
+
+BROKEN_KEYS = {"contracts/payments.keys.yml": "module: payments.keys\nimporters:\n  allow: [payments\n"}
+
+
+# ``stat`` is imported by ``os`` before site-packages is processed: no hook can guard it.
+EARLY = {"contracts/stat.yml": "module: stat\nruntime: {os: [windows]}\n"}
+
+
+class TestAlreadyImported:
+    def test_contract_for_a_module_imported_before_start_up_is_reported(
+        self, installed: Environment, project: Project
+    ) -> None:
+        result = installed.run(project.write(APP).write(EARLY), FINDERS, env=ON)
+        assert "FINDERS 1" in result.stdout, result.output
+        assert "ContractWarning: stat was imported before importspy_hook was installed" in result.stderr
+
+    def test_under_warnings_as_errors_it_is_one_line_and_the_hook_still_runs(
+        self, installed: Environment, project: Project
+    ) -> None:
+        env = dict(ON, PYTHONWARNINGS="error")
+        result = installed.run(project.write(APP).write(EARLY), script(FINDERS, IMPORT), "plugins.evil", env=env)
+        assert "FINDERS 1" in result.stdout, result.output
+        assert "REFUSED ImporterViolation" in result.stdout
+        (line,) = stderr_lines(result.stderr)
+        assert line.startswith("importspy_hook: stat was imported before importspy_hook was installed"), line
+
+
+class TestBrokenContracts:
+    def test_one_stderr_line_names_file_position_and_what_to_do(self, installed: Environment, project: Project) -> None:
+        result = installed.run(project.write(APP).write(BROKEN_KEYS), "import json\nprint('STARTED')\n", env=ON)
+        assert result.returncode == 0
+        assert "STARTED" in result.stdout
+        (line,) = stderr_lines(result.stderr)
+        assert line.startswith("importspy_hook: contracts/payments.keys.yml:4:1: not valid YAML: "), line
+        assert line.endswith("; imports of payments.keys are refused until the file is fixed")
+        assert "Traceback" not in result.stderr
+
+    def test_protected_module_of_a_broken_contract_fails_closed(self, installed: Environment, project: Project) -> None:
+        result = installed.run(project.write(APP).write(BROKEN_KEYS), IMPORT, "payments.billing", env=ON)
+        assert "REFUSED ContractViolation ['contract.unreadable']" in result.stdout, result.output
+        assert "its contract could not be read (contracts/payments.keys.yml:4:1: not valid YAML" in result.stdout
+        assert "RAN False" in result.stdout
+
+    def test_other_contracts_are_still_enforced(self, installed: Environment, project: Project) -> None:
+        project.write(APP).write({"contracts/zz.yml": "module: other\nruntime: {os: [plan9]}\n"})
+        result = installed.run(project, IMPORT, "plugins.evil", env=ON)
+        assert "REFUSED ImporterViolation" in result.stdout, result.output
+        (line,) = stderr_lines(result.stderr)
+        assert line.startswith('importspy_hook: contracts/zz.yml:2:16: unknown os "plan9"'), line
+
+    def test_file_without_a_readable_module_name_is_reported_as_ignored(
+        self, installed: Environment, project: Project
+    ) -> None:
+        project.write(APP).write({"contracts/zz.yml": "importers: {allow: [x]}\n"})
+        result = installed.run(project, IMPORT, "payments.billing", env=ON)
+        assert "IMPORTED" in result.stdout, result.output
+        assert stderr_lines(result.stderr) == [
+            'importspy_hook: contracts/zz.yml:1:1: missing required key "module"; the file was ignored, '
+            "since not even its module name can be read. Fix the file"
+        ]
+
+    def test_missing_path_is_reported_and_the_rest_enforced(self, installed: Environment, project: Project) -> None:
+        env = {"IMPORTSPY_HOOK_CONTRACTS": os.pathsep.join(["nowhere", "contracts"])}
+        result = installed.run(project.write(APP), IMPORT, "plugins.evil", env=env)
+        assert "REFUSED ImporterViolation" in result.stdout, result.output
+        assert stderr_lines(result.stderr) == [
+            "importspy_hook: nowhere: no such contract file or folder; check the path, or create it; "
+            "its contracts are not enforced. Fix the path in IMPORTSPY_HOOK_CONTRACTS"
+        ]
+
+    def test_two_contracts_for_one_module_refuse_it(self, installed: Environment, project: Project) -> None:
+        project.write(APP).write({"contracts/zz.yml": "module: payments.keys\n"})
+        result = installed.run(project, IMPORT, "payments.billing", env=ON)
+        assert "REFUSED ContractViolation ['contract.unreadable']" in result.stdout, result.output
+        (line,) = stderr_lines(result.stderr)
+        assert line == (
+            "importspy_hook: contracts/zz.yml:1: module payments.keys already has a contract in "
+            "contracts/payments.keys.yml; merge the two files, or remove one; imports of payments.keys "
+            "are refused until then"
+        )
+
+
+class TestRunsOnce:
+    AGAIN = """
+        import site, sys, sysconfig
+        site.addsitedir(sysconfig.get_paths()["purelib"])
+        site.addsitedir(sysconfig.get_paths()["purelib"])
+    """
+
+    def test_pth_run_again_by_addsitedir_keeps_one_finder(self, installed: Environment, project: Project) -> None:
+        result = installed.run(project.write(APP), script(self.AGAIN, FINDERS), env=ON)
+        assert "FINDERS 1" in result.stdout, result.output
+
+    def test_activation_error_is_reported_once(self, installed: Environment, project: Project) -> None:
+        project.write(APP).write(BROKEN_KEYS)
+        result = installed.run(project, script(self.AGAIN, FINDERS), env=ON)
+        assert "FINDERS 1" in result.stdout, result.output
+        assert len(stderr_lines(result.stderr)) == 1, result.stderr
+
+    START = """
+        import pkgutil, sys, sysconfig
+        # What Python 3.15 does with a <name>.start file (PEP 829): resolve and call each entry.
+        with open(sysconfig.get_paths()["purelib"] + "/importspy_hook.start") as stream:
+            for entry in stream.read().split():
+                pkgutil.resolve_name(entry)()
+        print("MODULES", sorted(m for m in sys.modules if "importspy_hook" in m))
+    """
+
+    def test_start_entry_point_after_the_pth_keeps_one_finder(self, installed: Environment, project: Project) -> None:
+        result = installed.run(project.write(APP), script(self.START, FINDERS), env=ON)
+        assert "FINDERS 1" in result.stdout, result.output
+
+    def test_start_entry_point_alone_activates(self, installed: Environment, project: Project) -> None:
+        # Stands in for 3.15, where the .start file replaces the .pth import line.
+        pth = installed.site_packages / "importspy_hook.pth"
+        aside = pth.with_suffix(".aside")
+        pth.rename(aside)
+        try:
+            result = installed.run(project.write(APP), script(self.START, FINDERS, IMPORT), "plugins.evil", env=ON)
+        finally:
+            aside.rename(pth)
+        assert "FINDERS 1" in result.stdout, result.output
+        assert "REFUSED ImporterViolation" in result.stdout
+
+    def test_start_entry_point_with_the_variable_unset_imports_only_its_own_module(
+        self, installed: Environment, project: Project
+    ) -> None:
+        result = installed.run(project.write(APP), script(self.START, FINDERS))
+        assert "MODULES ['_importspy_hook_start']" in result.stdout, result.output
+        assert "FINDERS 0" in result.stdout

@@ -1,0 +1,214 @@
+"""The compiled contract cache, seen from real interpreters in an installed venv: warm starts
+read no YAML, and an entry that is stale, corrupt or cannot be written never changes what is
+enforced."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import subprocess
+import textwrap
+from pathlib import Path
+
+import pytest
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
+    from conftest import Environment, Project
+
+HEAVY = ("ruamel.yaml", "cattrs", "attrs", "attr", "click", "packaging", "inspect", "typing", "platform")
+HEAVY += ("importlib.metadata",)
+
+PROTECTED = """
+    module: app.keys
+    importers:
+      allow: ["app", "app.*", "__main__"]
+    runtime:
+      python: ">=3.10"
+      env:
+        STAGE: {one_of: [prod, staging]}
+        API_KEY: {required: true, secret: true}
+"""
+
+APP = {
+    "app/__init__.py": "",
+    "app/keys.py": "KEY = 'k'\n",
+    "app/billing.py": "from app import keys\n",
+    "plugins/__init__.py": "",
+    "plugins/evil.py": "import app.keys\n",
+    "contracts/app.keys.yml": PROTECTED,
+}
+
+REPORT = f"""
+    import sys
+    try:
+        __import__(sys.argv[1])
+    except ImportError as exc:
+        print("REFUSED", type(exc).__name__, [v.rule for v in getattr(exc, "violations", ())])
+    else:
+        print("IMPORTED")
+    print("HEAVY", sorted(m for m in {HEAVY!r} if m in sys.modules))
+"""
+
+ON = {"IMPORTSPY_HOOK_CONTRACTS": "contracts", "STAGE": "prod", "API_KEY": "x"}
+ENTRY = Path("contracts", "__importspy_cache__", "app.keys.yml.marshal")
+
+
+def user_entries(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.glob("*.marshal")) if folder.is_dir() else []
+
+
+class TestWarmStart:
+    def test_first_start_writes_an_entry_beside_the_contracts(self, installed: Environment, project: Project) -> None:
+        result = installed.run(project.write(APP), REPORT, "app.billing", env=ON)
+        assert "IMPORTED" in result.stdout, result.output
+        assert (project.root / ENTRY).is_file()
+        assert (project.root / ENTRY.parent / ".gitignore").read_text(encoding="utf-8").splitlines()[-1] == "*"
+
+    def test_warm_start_and_a_passing_import_load_no_yaml_side(self, installed: Environment, project: Project) -> None:
+        installed.run(project.write(APP), REPORT, "app.billing", env=ON)
+        result = installed.run(project, REPORT, "app.billing", env=ON)
+        assert "IMPORTED" in result.stdout, result.output
+        assert "HEAVY []" in result.stdout
+        assert result.stderr == ""
+
+    def test_warm_start_still_refuses_a_denied_importer(self, installed: Environment, project: Project) -> None:
+        installed.run(project.write(APP), REPORT, "app.billing", env=ON)
+        result = installed.run(project, REPORT, "plugins.evil", env=ON)
+        assert "REFUSED ImporterViolation ['importers.allow']" in result.stdout, result.output
+        assert "HEAVY []" in result.stdout
+
+    def test_contracts_folder_search_skips_the_cache_folder(self, installed: Environment, project: Project) -> None:
+        # An entry named *.yml.marshal must never be read as a contract itself.
+        project.write(APP).write({"contracts/__importspy_cache__/trap.yml": "module: app.billing\nschema: 9\n"})
+        result = installed.run(project, REPORT, "app.billing", env=ON)
+        assert "IMPORTED" in result.stdout, result.output
+        assert result.stderr == ""
+
+    def test_install_in_code_uses_the_cache_too(self, project: Project) -> None:
+        code = "import importspy_hook\nimportspy_hook.install('contracts')\n" + textwrap.dedent(REPORT)
+        project.write(APP)
+        project.run(code, "app.billing", env={"STAGE": "prod", "API_KEY": "x"})
+        result = project.run(code, "app.billing", env={"STAGE": "prod", "API_KEY": "x"})
+        assert "IMPORTED" in result.stdout, result.output
+        assert "HEAVY []" in result.stdout
+
+
+class TestInvalidation:
+    def test_edited_contract_is_read_again(self, installed: Environment, project: Project) -> None:
+        installed.run(project.write(APP), REPORT, "plugins.evil", env=ON)
+        project.write({"contracts/app.keys.yml": PROTECTED.replace('"app.*"', '"plugins.*"')})
+        result = installed.run(project, REPORT, "plugins.evil", env=ON)
+        assert "IMPORTED" in result.stdout, result.output
+
+    def test_edit_that_keeps_size_and_mtime_is_still_seen(self, installed: Environment, project: Project) -> None:
+        # Copies that keep times (cp -p, tar, rsync -t, builds with a fixed SOURCE_DATE_EPOCH)
+        # can bring other bytes of the same size under the same mtime.
+        contract = project.write(APP).root / "contracts" / "app.keys.yml"
+        installed.run(project, REPORT, "plugins.evil", env=ON)
+        before = contract.stat()
+        edited = PROTECTED.replace('"app.*"', '"plug*"')
+        assert len(edited) == len(PROTECTED)
+        project.write({"contracts/app.keys.yml": edited})
+        os.utime(contract, ns=(before.st_atime_ns, before.st_mtime_ns))
+        result = installed.run(project, REPORT, "plugins.evil", env=ON)
+        assert "IMPORTED" in result.stdout, result.output
+
+    @pytest.mark.parametrize(
+        "damage",
+        [
+            pytest.param(lambda entry: b"", id="empty"),
+            pytest.param(lambda entry: b"\x00not marshal data\xff", id="garbage"),
+            pytest.param(lambda entry: entry[: len(entry) // 2], id="truncated"),
+            pytest.param(lambda entry: entry.replace(b"app.*", b"zzz.*"), id="altered"),
+        ],
+    )
+    def test_corrupt_entry_is_ignored_and_rebuilt(
+        self, installed: Environment, project: Project, damage: Callable[[bytes], bytes]
+    ) -> None:
+        installed.run(project.write(APP), REPORT, "app.billing", env=ON)
+        entry = project.root / ENTRY
+        entry.write_bytes(damage(entry.read_bytes()))
+        allowed = installed.run(project, REPORT, "app.billing", env=ON)
+        assert "IMPORTED" in allowed.stdout, allowed.output
+        assert allowed.stderr == ""
+        denied = installed.run(project, REPORT, "plugins.evil", env=ON)
+        assert "REFUSED ImporterViolation ['importers.allow']" in denied.stdout, denied.output
+        assert "HEAVY []" in denied.stdout  # the entry was written again, whole
+
+    def test_entry_of_another_version_is_rebuilt(self, installed: Environment, project: Project) -> None:
+        installed.run(project.write(APP), REPORT, "app.billing", env=ON)
+        entry = project.root / ENTRY
+        entry.write_bytes(entry.read_bytes().replace(b"importspy_hook-cache 1 ", b"importspy_hook-cache 0 "))
+        result = installed.run(project, REPORT, "plugins.evil", env=ON)
+        assert "REFUSED ImporterViolation" in result.stdout, result.output
+        assert "HEAVY []" in installed.run(project, REPORT, "plugins.evil", env=ON).stdout
+
+
+@contextlib.contextmanager
+def unwritable(folder: Path) -> Iterator[str]:
+    """Make ``folder`` refuse new files, even to root; yields how it was done.
+
+    As a user, ``chmod 555`` is enough. Root ignores file modes, so there the folder is made
+    immutable with ``chattr +i`` (Linux, ext4/xfs/btrfs); where that is not available, the
+    cache folder's name is taken by a plain file, so creating the folder fails just the same.
+    """
+    if os.name != "nt" and os.geteuid() != 0:
+        folder.chmod(0o555)
+        try:
+            yield "chmod 555"
+        finally:
+            folder.chmod(0o755)
+        return
+    chattr = shutil.which("chattr")
+    if chattr and subprocess.run([chattr, "+i", str(folder)], capture_output=True, check=False).returncode == 0:
+        try:
+            yield "chattr +i"
+        finally:
+            subprocess.run([chattr, "-i", str(folder)], check=True)
+        return
+    blocker = folder / "__importspy_cache__"
+    blocker.write_text("not a folder")
+    try:
+        yield "a file named __importspy_cache__"
+    finally:
+        blocker.unlink()
+
+
+class TestReadOnlyContracts:
+    def test_entries_go_to_the_user_cache_folder(self, installed: Environment, project: Project) -> None:
+        project.write(APP)
+        cache_home = project.root / "xdg-cache"
+        env = dict(ON, XDG_CACHE_HOME=str(cache_home))
+        with unwritable(project.root / "contracts"):
+            first = installed.run(project, REPORT, "app.billing", env=env)
+            second = installed.run(project, REPORT, "app.billing", env=env)
+        assert "IMPORTED" in first.stdout, first.output
+        assert not (project.root / ENTRY).exists()
+        (name,) = user_entries(cache_home / "importspy_hook")
+        assert name.endswith("-app.keys.yml.marshal")
+        assert "IMPORTED" in second.stdout, second.output
+        assert "HEAVY []" in second.stdout
+        assert first.stderr == second.stderr == ""
+
+    def test_cache_dir_variable_chooses_the_folder(self, installed: Environment, project: Project) -> None:
+        project.write(APP)
+        chosen = project.root / "chosen"
+        env = dict(ON, IMPORTSPY_HOOK_CACHE_DIR=str(chosen))
+        with unwritable(project.root / "contracts"):
+            installed.run(project, REPORT, "app.billing", env=env)
+        assert len(user_entries(chosen)) == 1
+
+    def test_nothing_writable_still_enforces_every_start(self, installed: Environment, project: Project) -> None:
+        project.write(APP)
+        blocked = project.root / "blocked"
+        blocked.write_text("a file, so no folder can be made here")
+        env = dict(ON, IMPORTSPY_HOOK_CACHE_DIR=str(blocked / "cache"))
+        with unwritable(project.root / "contracts"):
+            for _ in range(2):
+                result = installed.run(project, REPORT, "plugins.evil", env=env)
+                assert "REFUSED ImporterViolation" in result.stdout, result.output
+                assert result.stderr == ""
