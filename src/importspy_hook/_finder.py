@@ -286,7 +286,8 @@ def preload_check_modules(registry: Registry) -> None:
     package = None
     for contract in registry.contracts:
         importers = contract.get("importers") or {}
-        if importers.get("allow") or importers.get("deny"):
+        patterns = [*(importers.get("allow") or ()), *(importers.get("deny") or ())]
+        if any(char in pattern for pattern in patterns for char in "*?["):
             needs.add("fnmatch")
         for alternative in contract.get("runtime") or ():
             packages = alternative.get("packages")
