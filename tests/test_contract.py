@@ -122,7 +122,7 @@ ERRORS: list[tuple[str, str, str]] = [
         "regular expression with nested repetition",
         "module: a\nruntime:\n  env:\n    R: {matches: '(a+)+'}\n",
         'c.yml:4:18: "(a+)+" nests one repetition inside another; '
-        "rewrite it without nested repetition or back-references",
+        "rewrite it without nested repetition, back-references or more than three unbounded repetitions",
     ),
     (
         "invalid regular expression",

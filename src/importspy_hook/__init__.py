@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from ._finder import ContractFinder as ContractFinder
     from ._finder import Installation as Installation
     from ._finder import install as install
+    from ._finder import self_check as self_check
     from ._finder import uninstall as uninstall
     from ._load import load_contract as load_contract
     from ._registry import Registry as Registry
@@ -49,6 +50,7 @@ __all__ = [
     "Violation",
     "install",
     "load_contract",
+    "self_check",
     "snapshot",
     "uninstall",
 ]
@@ -70,6 +72,7 @@ _HOMES = {
     "Violation": "_errors",
     "install": "_finder",
     "load_contract": "_load",
+    "self_check": "_finder",
     "snapshot": "_snapshot",
     "uninstall": "_finder",
 }

@@ -40,7 +40,12 @@ def where(contract: Plain, path: str) -> str:
 
 
 def quoted(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"')
+    if not escaped.isprintable():
+        # A line break or control character would split the message (one problem per line,
+        # each starting with file:line:col); show it escaped, as Python would.
+        escaped = "".join(c if c.isprintable() else repr(c)[1:-1] for c in escaped)
+    return '"' + escaped + '"'
 
 
 def quoted_list(items: Sequence[str]) -> str:
@@ -196,8 +201,11 @@ def _shown(name: str, rule: Plain, value: str, denial: str = "it is not") -> str
 _regexes: dict[str, Pattern[str]] = {}
 
 # A value longer than this never matches a ``matches`` rule: together with the load-time
-# refusal of nested quantifiers and back-references, it bounds the regular expression's work.
-MAX_MATCHED_CHARS = 4096
+# refusal of nested quantifiers, back-references and more than three unbounded repetitions
+# (``_convert.regex_risk``), it bounds the regular expression's work to a few times 256**3 / 6
+# backtracking steps: 0.15 s for the worst accepted pattern measured (``a*?a*?a*?a?a?b``).
+# With 4096, ``a*a*a*b`` took about 30 s and ``.*-.*-.*-.*-z`` hours.
+MAX_MATCHED_CHARS = 256
 
 
 def _full_match(pattern: str, value: str) -> bool:

@@ -8,6 +8,7 @@ import with no later finder tried, so any failure here must become "not mine".
 
 from __future__ import annotations
 
+import os
 import sys
 from os import PathLike, fspath
 
@@ -19,13 +20,16 @@ if TYPE_CHECKING:
     from importlib.machinery import ModuleSpec
     from types import ModuleType, TracebackType
 
+    from ._config import Settings
+    from ._errors import ContractError
+
     PathSpec = str | PathLike[str] | Iterable[str | PathLike[str]]
 
 
 class ContractFinder:
     """Finds the real spec of a protected module and wraps its loader in a checking proxy."""
 
-    __slots__ = ("registry",)
+    __slots__ = ("registry", "_source", "_stamp", "_warned")
 
     # Marks our finder across copies of this module (a re-imported package, a .pth and a
     # src checkout), so that installing never stacks a second finder.
@@ -33,6 +37,10 @@ class ContractFinder:
 
     def __init__(self, registry: Registry) -> None:
         self.registry = registry
+        # What install() loaded the registry from, so invalidate_caches() can re-read it.
+        self._source: Settings | None = None
+        self._stamp: object = None
+        self._warned: set[int] = set()
 
     def __repr__(self) -> str:
         return f"<ContractFinder over {len(self.registry)} contracts>"
@@ -45,6 +53,15 @@ class ContractFinder:
             pattern = registry.pattern
             if pattern is None or pattern(fullname) is None:
                 return None
+        # A check running in this thread imports what it needs: those imports are the hook's
+        # own (see _snapshot.hook_is_importing). No check can run before _snapshot is loaded,
+        # and looking it up instead of importing it keeps start-up and this path import-free.
+        snapshot_module = sys.modules.get("importspy_hook._snapshot")
+        if snapshot_module is not None and snapshot_module.hook_is_importing():
+            return None
+        meta_path = sys.meta_path
+        if not meta_path or meta_path[0] is not self:
+            self._warn_front()
         try:
             return self._guarded_spec(registry, fullname, path, target)
         except Exception:
@@ -85,16 +102,68 @@ class ContractFinder:
             # import, not at start-up, where activation pays for every module it imports.
             from ._loader import GuardedLoader
 
-            spec.loader = GuardedLoader(loader, contracts, registry)  # type: ignore[assignment]
+            spec.loader = GuardedLoader(loader, contracts, registry, spec.origin)  # type: ignore[assignment]
         return spec
 
+    def _warn_front(self) -> None:
+        # Only on the slow path of a protected import: a finder put in front of ours after
+        # install() (pytest's rewriter, typeguard, another hook) sees every import first and
+        # can load a protected module without asking us. Warn once per such finder; never
+        # raise from here (warnings may be errors), since find_spec must stay total.
+        try:
+            meta_path = tuple(sys.meta_path)
+            front = meta_path[: meta_path.index(self)] if self in meta_path else ()
+            for finder in front:
+                if id(finder) in self._warned:
+                    continue
+                self._warned.add(id(finder))
+                _warn(front_message(finder), stacklevel=4)
+        except Exception:
+            pass
+
     def invalidate_caches(self) -> None:
-        """Forget cached distribution versions (``importlib.invalidate_caches()`` calls this)."""
+        """Forget cached distribution versions and re-read changed contract files.
+
+        ``importlib.invalidate_caches()`` calls this. When :func:`install` was given paths,
+        the contract files are listed and stat'ed again; if any was added, removed or changed,
+        they are all loaded again. If that fails (a file became invalid, unreadable, or a
+        named path is gone), the previous contracts stay in force and a
+        :class:`ContractWarning` says why; this method never raises for a bad contract.
+        """
         # Imported here, like ``_errors`` below: activation imports this module at start-up,
         # where every module imported costs (docs/performance.rst).
         from ._snapshot import forget_distributions
 
         forget_distributions()
+        if self._source is not None:
+            self._reload(self._source)
+
+    def _reload(self, settings: Settings) -> None:
+        # Imported here: install() with paths has imported the loading side already.
+        from ._config import load_registry
+        from ._errors import ContractError
+
+        error: ContractError | None = None
+        try:
+            stamp: object = contracts_stamp(settings)
+        except ContractError as exc:
+            stamp, error = None, exc
+        if stamp is not None and stamp == self._stamp:
+            return
+        self._stamp = stamp
+        if error is None:
+            try:
+                registry = load_registry(settings)
+            except ContractError as exc:
+                error = exc
+            else:
+                self.registry = registry
+                return
+        _warn(
+            f"contracts were not reloaded, the previous ones stay in force: {error}; "
+            f"fix the file, then call importlib.invalidate_caches() again",
+            stacklevel=3,
+        )
 
 
 class Installation:
@@ -165,6 +234,8 @@ def install(
     :returns: an :class:`Installation` with ``.uninstall()``, usable as a context manager.
     :raises ContractError: when a contract or the configuration cannot be read or is not valid.
     """
+    source: Settings | None = None
+    stamp: object = None
     if isinstance(contracts, Registry):
         registry = contracts
         if on_violation is not None or ignore is not None:
@@ -182,9 +253,14 @@ def install(
         else:
             paths = [contracts] if isinstance(contracts, (str, PathLike)) else list(contracts)
             settings = Settings([fspath(p) for p in paths], on_violation, ignore or (), bool(entry_points))
+        # Stamped before loading: a file changed during the load is read again later.
+        stamp = contracts_stamp(settings)
         registry = load_registry(settings)
+        source = settings
+    preload_check_modules(registry)
     # Warned before anything changes: under ``-W error`` the warning raises, and install()
-    # must then leave sys.meta_path as it was.
+    # must then leave sys.meta_path as it was. After the preload, which may import a
+    # protected module for the checks.
     _warn_already_imported(registry)
     finder = _installed()
     if finder is None:
@@ -192,8 +268,126 @@ def install(
     else:
         finder.registry = registry
         _remove(finder)
+    finder._source, finder._stamp = source, stamp
     sys.meta_path.insert(0, finder)
     return Installation(finder)
+
+
+def preload_check_modules(registry: Registry) -> None:
+    """Import now, before the finder is in place, what the contracts' checks will import.
+
+    A check that first imports ``importlib.metadata`` while the user's own import of one of
+    its dependencies (``email``, ``zipfile``, ...) is half done would get that module half
+    initialised (the module lock is re-entrant) and fail, or leave it broken for later imports.
+    Loading these modules at install time avoids it; they are the hook's own imports, so a
+    contract on one of them is reported as "imported before importspy_hook was installed".
+    """
+    needs: set[str] = set()
+    package = None
+    for contract in registry.contracts:
+        importers = contract.get("importers") or {}
+        patterns = [*(importers.get("allow") or ()), *(importers.get("deny") or ())]
+        if any(char in pattern for pattern in patterns for char in "*?["):
+            needs.add("fnmatch")
+        for alternative in contract.get("runtime") or ():
+            packages = alternative.get("packages")
+            if packages:
+                package = next(iter(packages))
+                needs.update(("importlib.metadata", "packaging.specifiers", "packaging.version"))
+            if any(rule.get("matches") for rule in (alternative.get("env") or {}).values()):
+                needs.add("re")
+    for name in sorted(needs):
+        if name not in sys.modules:
+            try:
+                __import__(name)
+            except ImportError:  # packaging missing: the check that needs it will say so
+                pass
+    if package is not None:
+        # Reading one distribution's metadata imports what importlib.metadata loads lazily
+        # (email.parser, ...). Nothing is cached: versions are still read when checked.
+        try:
+            from importlib import metadata
+
+            metadata.version(package)
+        except Exception:
+            pass
+
+
+def self_check() -> list[str]:
+    """Report what could let a protected import bypass the hook, and warn about each.
+
+    Checked: that the finder is installed; which finders sit in front of it on
+    ``sys.meta_path`` (put there after :func:`install`); which protected modules such a finder
+    would load itself (asked for each contracted top-level name not imported yet); and which
+    protected modules were imported before the hook or without it.
+
+    :returns: one sentence per problem; empty when the hook guards every contracted name.
+    """
+    finder = _installed()
+    if finder is None:
+        problems = ["importspy_hook is not installed: no import is checked; call importspy_hook.install()"]
+    else:
+        problems = []
+        front = list(sys.meta_path[: sys.meta_path.index(finder)])
+        names = [n for n in finder.registry.exact if "." not in n and n not in sys.modules]
+        for other in front:
+            claimed = []
+            for name in names:
+                try:
+                    if other.find_spec(name, None, None) is not None:
+                        claimed.append(name)
+                except Exception:  # a foreign finder's failure is not ours to report
+                    pass
+            message = front_message(other)
+            if claimed:
+                message += f"; it would load {', '.join(claimed)} itself, unchecked"
+            problems.append(message)
+        imported = sorted(n for n in tuple(sys.modules) if finder.registry.covers(n))
+        if imported:
+            problems.append(
+                f"{', '.join(imported)} {'is' if len(imported) == 1 else 'are'} already imported; "
+                f"only a first import (or a reload) is checked"
+            )
+    for problem in problems:
+        _warn(problem, stacklevel=3)
+    return problems
+
+
+def front_message(finder: object) -> str:
+    return (
+        f"{finder!r} sits in front of importspy_hook's finder on sys.meta_path, so the modules it "
+        f"finds are loaded without their contract checks; call importspy_hook.install() again "
+        f"after it was added to put the guard back in front"
+    )
+
+
+def contracts_stamp(settings: Settings) -> tuple[tuple[str, int, int], ...]:
+    """The contract files the settings name, with their modification time and size.
+
+    Contracts shipped by installed distributions (entry points) are not stamped: they change
+    with a package installation, which ``install()`` again picks up.
+    """
+    # Imported here: install() with paths has imported the loading side already.
+    from ._load import contract_files
+
+    stamp = []
+    for file in [*contract_files(settings.contracts), *settings.importspy_contracts]:
+        try:
+            info = os.stat(file)
+        except OSError:  # removed since it was listed: the next load reports it
+            stamp.append((file, -1, -1))
+        else:
+            stamp.append((file, info.st_mtime_ns, info.st_size))
+    return tuple(stamp)
+
+
+def _warn(message: str, stacklevel: int) -> None:
+    # Imported here: warnings is loaded in practice, but not needed until there is a problem.
+    import warnings
+
+    from ._errors import ContractWarning
+
+    warnings.warn(ContractWarning(message), stacklevel=stacklevel)
 
 
 def uninstall() -> None:

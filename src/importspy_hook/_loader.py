@@ -25,7 +25,7 @@ from ._errors import (
     Violation,
 )
 from ._importer import find_importer
-from ._snapshot import snapshot
+from ._snapshot import enter_own_imports, leave_own_imports, snapshot
 from ._structure import check_members
 
 TYPE_CHECKING = False
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
     from importlib.machinery import ModuleSpec
     from logging import Logger
-    from types import ModuleType
+    from types import CodeType, ModuleType
     from typing import Any
 
     from ._importer import Importer
@@ -45,10 +45,11 @@ if TYPE_CHECKING:
 class GuardedLoader:
     """Wraps one load of one protected module; a new proxy is made for every load."""
 
-    __slots__ = ("_real", "_contracts", "_registry", "_checked")
+    __slots__ = ("_real", "_contracts", "_registry", "_checked", "_origin")
 
-    def __init__(self, real: Any, contracts: tuple[Plain, ...], registry: Registry) -> None:
+    def __init__(self, real: Any, contracts: tuple[Plain, ...], registry: Registry, origin: str | None = None) -> None:
         self._real = real
+        self._origin = origin
         self._contracts = contracts
         self._registry = registry
         self._checked = False
@@ -60,13 +61,27 @@ class GuardedLoader:
         return f"<GuardedLoader of {self._real!r}>"
 
     def create_module(self, spec: ModuleSpec) -> ModuleType | None:
-        if _runs_code_on_create(self._real):
-            # An extension module's code runs in create_module (single-phase init runs it
-            # all there), so it must be checked now, not in exec_module.
-            _logged(check_before, spec.name, spec.origin, self._contracts, self._registry, find_importer(1))
-            self._checked = True
+        # Checked here, before the module object exists, for two reasons. An extension
+        # module's code runs in create_module (single-phase init runs it all there). And a
+        # refused import must leave nothing in sys.modules: a thread that finds the module
+        # there while this import is running waits for it, then gets the object it found
+        # even if the import failed (import.c ``import_ensure_initialized``), an empty shell
+        # of the refused module. exec_module still checks when create_module was not called
+        # (``importlib.reload``).
+        _logged(check_before, spec.name, spec.origin, self._contracts, self._registry, find_importer(1))
+        self._checked = True
         create = getattr(self._real, "create_module", None)
         return None if create is None else create(spec)
+
+    def get_code(self, fullname: str) -> CodeType | None:
+        # runpy (``python -m``, ``runpy.run_module``) takes the code object from the loader and
+        # runs it itself, never calling exec_module (runpy.py ``_get_module_details``): check
+        # such a run like an import by runpy's caller (under ``python -m`` only runpy frames
+        # are on the stack, so the importer is None). Other callers only look at the code.
+        if sys._getframe(1).f_globals.get("__name__") == "runpy":
+            _logged(check_before, fullname, self._origin, self._contracts, self._registry, find_importer(1))
+        code: CodeType | None = self._real.get_code(fullname)
+        return code
 
     def exec_module(self, module: ModuleType) -> None:
         name = module.__name__
@@ -140,12 +155,6 @@ def _logged(check: Callable[..., list[Violation]], name: str, origin: str | None
         log.debug("%s imported%s: kept %s, checked in %.0f us", name, who, phase, micros)
 
 
-def _runs_code_on_create(loader: object) -> bool:
-    bootstrap = sys.modules.get("_frozen_importlib_external")
-    extension = getattr(bootstrap, "ExtensionFileLoader", None)
-    return extension is not None and isinstance(loader, extension)
-
-
 def check_before(
     name: str, origin: str | None, contracts: Sequence[Plain], registry: Registry, importer: Importer | None
 ) -> list[Violation]:
@@ -157,16 +166,20 @@ def check_before(
     subject = f"the importer {importer.name}" if importer is not None and importer.name else "the importer"
     namespace: Mapping[str, object] = importer.namespace if importer is not None else {}
     found: list[tuple[Plain, list[Violation]]] = []
-    for phase in range(3):
-        for contract in contracts:
-            if phase == 0:
-                violations = check_readable(contract) or check_importer_name(contract, importer)
-            elif phase == 1:
-                violations = check_runtime(contract, snap)
-            else:
-                violations = check_members(contract, "importers.require", namespace, subject)
-            if violations:
-                found.append((contract, violations))
+    outer = enter_own_imports()
+    try:
+        for phase in range(3):
+            for contract in contracts:
+                if phase == 0:
+                    violations = check_readable(contract) or check_importer_name(contract, importer)
+                elif phase == 1:
+                    violations = check_runtime(contract, snap)
+                else:
+                    violations = check_members(contract, "importers.require", namespace, subject)
+                if violations:
+                    found.append((contract, violations))
+    finally:
+        leave_own_imports(outer)
     if found:
         who = importer.describe() if importer is not None else "code outside any Python module"
         return _report(f"{name} may not be imported by {who}", name, origin, importer, found, registry)
@@ -193,10 +206,14 @@ def check_after(
     :returns: the violations that were only warned about.
     """
     found: list[tuple[Plain, list[Violation]]] = []
-    for contract in contracts:
-        violations = check_members(contract, "provides", module.__dict__, name)
-        if violations:
-            found.append((contract, violations))
+    outer = enter_own_imports()
+    try:
+        for contract in contracts:
+            violations = check_members(contract, "provides", module.__dict__, name)
+            if violations:
+                found.append((contract, violations))
+    finally:
+        leave_own_imports(outer)
     if found:
         return _report(f"{name} does not provide what its contract requires", name, origin, None, found, registry)
     return []

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import sys
+from _thread import _local
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -151,6 +152,36 @@ _snapshot: Snapshot | None = None
 _distributions: dict[str, str | None] = {}
 
 
+class _OwnImports(_local):
+    active = False
+
+
+_own_imports = _OwnImports()
+
+
+def hook_is_importing() -> bool:
+    """Whether this thread is running a check, so that any import now is the hook's own.
+
+    A check may import what it needs on first use (``fnmatch``, ``re``, ``packaging``, and
+    ``importlib.metadata`` with ``zipfile``, ``csv``, ``email``, ...). Those imports belong to
+    the hook, like the import machinery's, and are not checked (the finder returns ``None``
+    for them): otherwise a contract on one of them, or a ``"*"`` pattern, would be checked
+    from inside its own check and recurse.
+    """
+    return _own_imports.active
+
+
+def enter_own_imports() -> bool:
+    """Mark this thread as running a check; returns the previous mark for :func:`leave_own_imports`."""
+    outer = _own_imports.active
+    _own_imports.active = True
+    return outer
+
+
+def leave_own_imports(outer: bool) -> None:
+    _own_imports.active = outer
+
+
 def snapshot() -> Snapshot:
     """The platform snapshot of this process, built on first use and then reused."""
     global _snapshot
@@ -164,14 +195,18 @@ def distribution_version(name: str) -> str | None:
         return _distributions[name]
     except KeyError:
         pass
-    # Imported here: importlib.metadata costs several milliseconds and is needed only by
-    # contracts with a ``packages`` rule.
-    from importlib import metadata
-
+    outer = enter_own_imports()
     try:
-        version: str | None = metadata.version(name)
-    except metadata.PackageNotFoundError:
-        version = None
+        # Imported here: importlib.metadata costs several milliseconds and is needed only by
+        # contracts with a ``packages`` rule.
+        from importlib import metadata
+
+        try:
+            version: str | None = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            version = None
+    finally:
+        leave_own_imports(outer)
     _distributions[name] = version
     return version
 

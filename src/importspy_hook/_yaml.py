@@ -73,6 +73,7 @@ def parse_document(file: str, text: str) -> Document:
     # Imported here: ruamel.yaml is needed only to read contracts, never to check imports.
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
+    from ruamel.yaml.reader import ReaderError
 
     yaml = YAML(typ="safe", pure=True)
     try:
@@ -83,6 +84,16 @@ def parse_document(file: str, text: str) -> Document:
         if mark is None:
             raise ContractError(file, f"not valid YAML: {problem}") from None
         raise ContractError(file, f"not valid YAML: {problem}", mark.line + 1, mark.column + 1) from None
+    except ReaderError as exc:
+        # A control character: the reader gives an offset, not a mark.
+        at = exc.position if isinstance(exc.position, int) and 0 <= exc.position <= len(text) else 0
+        character = exc.character if isinstance(exc.character, int) else 0
+        raise ContractError(
+            file,
+            f"not valid YAML: the character U+{character:04X} is not allowed in YAML; remove it",
+            text.count("\n", 0, at) + 1,
+            at - (text.rfind("\n", 0, at) + 1) + 1,
+        ) from None
     except YAMLError as exc:
         raise ContractError(file, f"not valid YAML: {exc}") from None
     except RecursionError:
