@@ -287,7 +287,8 @@ def preload_check_modules(registry: Registry) -> None:
     for contract in registry.contracts:
         importers = contract.get("importers") or {}
         patterns = [*(importers.get("allow") or ()), *(importers.get("deny") or ())]
-        if any(char in pattern for pattern in patterns for char in "*?["):
+        # Only ``?`` and ``[...]`` need fnmatch: ``_checks`` matches ``*``-only patterns itself.
+        if any(char in pattern for pattern in patterns for char in "?["):
             needs.add("fnmatch")
         for alternative in contract.get("runtime") or ():
             packages = alternative.get("packages")
