@@ -17,12 +17,13 @@ sees half an entry. An entry that is missing, stale, from another version or not
 ignored and rebuilt; a cache that cannot be written is not an error, only a slower start.
 """
 
-from __future__ import annotations
-
 import marshal
 import os
 import sys
 
+# No ``from __future__ import annotations`` here: this module is imported at start-up or at the
+# first protected import, where importing ``__future__`` costs about 1.5 % of a bare start
+# (docs/performance.rst). Annotations that name type-only imports are quoted instead.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -41,7 +42,7 @@ FORMAT = 1
 _MAX_BYTES = 1 << 20
 
 
-def compiled_contracts(paths: PathSpec) -> list[dict[str, Any]]:
+def compiled_contracts(paths: "PathSpec") -> "list[dict[str, Any]]":
     """The plain data of every contract named by ``paths``, from the cache where it is fresh.
 
     :raises ContractError: for the first file that cannot be used, or a missing path.
@@ -51,7 +52,7 @@ def compiled_contracts(paths: PathSpec) -> list[dict[str, Any]]:
     return [compiled_contract(file) for file in contract_files(paths)]
 
 
-def compiled_contract(file: str) -> dict[str, Any]:
+def compiled_contract(file: str) -> "dict[str, Any]":
     """The plain data of contract ``file``: the cached entry when it is fresh, else parsed and stored.
 
     :raises ContractError: when the file cannot be read or is not a valid contract.
@@ -140,7 +141,7 @@ def _read_source(file: str) -> tuple[tuple[str, int, int], bytes] | None:
     return (os.path.abspath(file), stat.st_size, stat.st_mtime_ns), raw
 
 
-def _read_entry(entry: str, key: tuple[str, int, int], raw: bytes) -> dict[str, Any] | None:
+def _read_entry(entry: str, key: tuple[str, int, int], raw: bytes) -> "dict[str, Any] | None":
     found = _read_bytes(entry, 16 * _MAX_BYTES)
     if found is None:
         return None
@@ -160,7 +161,7 @@ def _read_entry(entry: str, key: tuple[str, int, int], raw: bytes) -> dict[str, 
     return None
 
 
-def _parse(file: str) -> dict[str, Any]:
+def _parse(file: str) -> "dict[str, Any]":
     # Imported here: parsing needs ruamel.yaml, cattrs and attrs, which a warm cache never loads.
     from ._convert import to_plain
     from ._load import load_contract
@@ -168,7 +169,7 @@ def _parse(file: str) -> dict[str, Any]:
     return to_plain(load_contract(file))
 
 
-def _store(key: tuple[str, int, int], raw: bytes, plain: dict[str, Any]) -> None:
+def _store(key: tuple[str, int, int], raw: bytes, plain: "dict[str, Any]") -> None:
     data = dict(plain)
     data["source"] = key[0]
     try:

@@ -6,11 +6,12 @@ checked without loading attrs, cattrs or YAML. A check returns the list of viola
 found; an empty list means the rule holds. All violations are collected, not only the first.
 """
 
-from __future__ import annotations
-
 from ._errors import Violation
 from ._pyversion import python_matches
 
+# No ``from __future__ import annotations`` here: this module is imported at start-up or at the
+# first protected import, where importing ``__future__`` costs about 1.5 % of a bare start
+# (docs/performance.rst). Annotations that name type-only imports are quoted instead.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -27,7 +28,7 @@ _SECRET_HINTS = ("KEY", "TOKEN", "SECRET", "PASSW", "CREDENTIAL", "PRIVATE", "AU
 _SHOWN_CHARS = 60
 
 
-def where(contract: Plain, path: str) -> str:
+def where(contract: "Plain", path: str) -> str:
     """``"file:line"`` of the contract entry at ``path`` (``/``-separated), or its nearest parent."""
     lines: Mapping[str, int] = contract["lines"]
     probe = path
@@ -48,7 +49,7 @@ def quoted(text: str) -> str:
     return '"' + escaped + '"'
 
 
-def quoted_list(items: Sequence[str]) -> str:
+def quoted_list(items: "Sequence[str]") -> str:
     return "[" + ", ".join(quoted(item) for item in items) + "]"
 
 
@@ -78,7 +79,7 @@ def _star_match(name: str, pattern: str) -> bool:
     return True
 
 
-def check_importer_name(contract: Plain, importer: Importer | None) -> list[Violation]:
+def check_importer_name(contract: "Plain", importer: "Importer | None") -> list[Violation]:
     """``importers.allow`` and ``importers.deny``: deny wins over allow."""
     importers: Plain | None = contract["importers"]
     if importers is None:
@@ -117,7 +118,7 @@ def check_importer_name(contract: Plain, importer: Importer | None) -> list[Viol
     return found
 
 
-def check_runtime(contract: Plain, snap: Snapshot) -> list[Violation]:
+def check_runtime(contract: "Plain", snap: "Snapshot") -> list[Violation]:
     """``runtime``: one mapping, or alternatives of which at least one must hold."""
     alternatives: Sequence[Plain] = contract["runtime"]
     if not alternatives:
@@ -137,7 +138,7 @@ def check_runtime(contract: Plain, snap: Snapshot) -> list[Violation]:
     return [Violation(first.rule, lead + first.message, first.contract), *rest]
 
 
-def _check_alternative(contract: Plain, rule: Plain, index: int, snap: Snapshot, label: str) -> list[Violation]:
+def _check_alternative(contract: "Plain", rule: "Plain", index: int, snap: "Snapshot", label: str) -> list[Violation]:
     found: list[Violation] = []
     base = f"runtime/{index}"
 
@@ -182,7 +183,7 @@ def _check_alternative(contract: Plain, rule: Plain, index: int, snap: Snapshot,
     return found
 
 
-def is_secret_name(name: str, rule: Plain | None = None) -> bool:
+def is_secret_name(name: str, rule: "Plain | None" = None) -> bool:
     """Whether values of variable ``name`` must never be shown."""
     if rule is not None and rule.get("secret"):
         return True
@@ -190,7 +191,7 @@ def is_secret_name(name: str, rule: Plain | None = None) -> bool:
     return any(hint in upper for hint in _SECRET_HINTS)
 
 
-def _shown(name: str, rule: Plain, value: str, denial: str = "it is not") -> str:
+def _shown(name: str, rule: "Plain", value: str, denial: str = "it is not") -> str:
     if is_secret_name(name, rule):
         return f"{denial} (the value is secret and not shown)"
     if len(value) > _SHOWN_CHARS:
@@ -198,7 +199,7 @@ def _shown(name: str, rule: Plain, value: str, denial: str = "it is not") -> str
     return f"it is {quoted(value)}"
 
 
-_regexes: dict[str, Pattern[str]] = {}
+_regexes: "dict[str, Pattern[str]]" = {}
 
 # A value longer than this never matches a ``matches`` rule: together with the load-time
 # refusal of nested quantifiers, back-references and more than three unbounded repetitions
@@ -220,7 +221,7 @@ def _full_match(pattern: str, value: str) -> bool:
     return compiled.fullmatch(value) is not None
 
 
-def _env_problem(name: str, rule: Plain, value: str | None) -> tuple[str, str] | None:
+def _env_problem(name: str, rule: "Plain", value: str | None) -> tuple[str, str] | None:
     if rule["absent"]:
         if value is None:
             return None
@@ -249,7 +250,7 @@ def _env_problem(name: str, rule: Plain, value: str | None) -> tuple[str, str] |
     return None
 
 
-def _package_problem(name: str, rule: Plain, snap: Snapshot) -> tuple[str, str] | None:
+def _package_problem(name: str, rule: "Plain", snap: "Snapshot") -> tuple[str, str] | None:
     installed = snap.distribution_version(name)
     if rule["absent"]:
         if installed is None:

@@ -5,10 +5,11 @@ imports the YAML and cattrs side only inside :func:`load_contract`, and ``_error
 raise.
 """
 
-from __future__ import annotations
-
 import os
 
+# No ``from __future__ import annotations`` here: this module is imported at start-up or at the
+# first protected import, where importing ``__future__`` costs about 1.5 % of a bare start
+# (docs/performance.rst). Annotations that name type-only imports are quoted instead.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
 SUFFIXES = (".yml", ".yaml")
 
 
-def load_contract(path: str | PathLike[str]) -> Contract:
+def load_contract(path: "str | PathLike[str]") -> "Contract":
     """Read one contract file (native, or ImportSpy's format with a ``module:`` key added).
 
     :raises ContractError: with ``file:line:col:`` for each problem in the file.
@@ -37,7 +38,7 @@ def load_contract(path: str | PathLike[str]) -> Contract:
     return structure_document(document)
 
 
-def contract_files(paths: str | PathLike[str] | Iterable[str | PathLike[str]]) -> list[str]:
+def contract_files(paths: "str | PathLike[str] | Iterable[str | PathLike[str]]") -> list[str]:
     """The contract files named by ``paths``: files as given, folders searched recursively
     for ``*.yml`` and ``*.yaml`` (hidden entries skipped), in sorted order.
 
@@ -74,6 +75,6 @@ def _unreadable_folder(error: OSError) -> None:
     )
 
 
-def load_contracts(paths: str | PathLike[str] | Iterable[str | PathLike[str]]) -> list[Contract]:
+def load_contracts(paths: "str | PathLike[str] | Iterable[str | PathLike[str]]") -> "list[Contract]":
     """Read every contract named by ``paths`` (see :func:`contract_files`)."""
     return [load_contract(file) for file in contract_files(paths)]

@@ -11,8 +11,6 @@ Each decision is logged at DEBUG on the ``importspy_hook`` logger, and each viol
 the audit event ``importspy_hook.violation`` (module, importer, rule ids).
 """
 
-from __future__ import annotations
-
 import sys
 
 from ._checks import check_importer_name, check_runtime, where
@@ -28,6 +26,9 @@ from ._importer import find_importer
 from ._snapshot import enter_own_imports, leave_own_imports, snapshot
 from ._structure import check_members
 
+# No ``from __future__ import annotations`` here: this module is imported at start-up or at the
+# first protected import, where importing ``__future__`` costs about 1.5 % of a bare start
+# (docs/performance.rst). Annotations that name type-only imports are quoted instead.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
@@ -47,7 +48,9 @@ class GuardedLoader:
 
     __slots__ = ("_real", "_contracts", "_registry", "_checked", "_origin")
 
-    def __init__(self, real: Any, contracts: tuple[Plain, ...], registry: Registry, origin: str | None = None) -> None:
+    def __init__(
+        self, real: "Any", contracts: "tuple[Plain, ...]", registry: "Registry", origin: str | None = None
+    ) -> None:
         self._real = real
         self._origin = origin
         self._contracts = contracts
@@ -60,7 +63,7 @@ class GuardedLoader:
     def __repr__(self) -> str:
         return f"<GuardedLoader of {self._real!r}>"
 
-    def create_module(self, spec: ModuleSpec) -> ModuleType | None:
+    def create_module(self, spec: "ModuleSpec") -> "ModuleType | None":
         # Checked here, before the module object exists, for two reasons. An extension
         # module's code runs in create_module (single-phase init runs it all there). And a
         # refused import must leave nothing in sys.modules: a thread that finds the module
@@ -73,7 +76,7 @@ class GuardedLoader:
         create = getattr(self._real, "create_module", None)
         return None if create is None else create(spec)
 
-    def get_code(self, fullname: str) -> CodeType | None:
+    def get_code(self, fullname: str) -> "CodeType | None":
         # runpy (``python -m``, ``runpy.run_module``) takes the code object from the loader and
         # runs it itself, never calling exec_module (runpy.py ``_get_module_details``): check
         # such a run like an import by runpy's caller (under ``python -m`` only runpy frames
@@ -83,7 +86,7 @@ class GuardedLoader:
         code: CodeType | None = self._real.get_code(fullname)
         return code
 
-    def exec_module(self, module: ModuleType) -> None:
+    def exec_module(self, module: "ModuleType") -> None:
         name = module.__name__
         spec = module.__spec__
         origin = spec.origin if spec is not None else getattr(module, "__file__", None)
@@ -99,16 +102,16 @@ class GuardedLoader:
         _logged(check_after, name, origin, self._contracts, self._registry, module)
 
 
-def __tracebackhide__(excinfo: Any) -> bool:
+def __tracebackhide__(excinfo: "Any") -> bool:
     # pytest hides a frame whose globals say so (a callable decides per exception): a
     # violation's report then ends at the importing line with the contract's message.
     return isinstance(getattr(excinfo, "value", None), ContractViolation)
 
 
-_logger: Logger | None = None
+_logger: "Logger | None" = None
 
 
-def debug_logger() -> Logger | None:
+def debug_logger() -> "Logger | None":
     """The ``importspy_hook`` logger when it is enabled for DEBUG, else ``None``.
 
     Nobody can listen to a logger before ``logging`` is imported, and importing it costs
@@ -126,7 +129,7 @@ def debug_logger() -> Logger | None:
     return _logger if _logger.isEnabledFor(logging.DEBUG) else None
 
 
-def _logged(check: Callable[..., list[Violation]], name: str, origin: str | None, *args: Any) -> None:
+def _logged(check: "Callable[..., list[Violation]]", name: str, origin: str | None, *args: "Any") -> None:
     log = debug_logger()
     if log is None:
         check(name, origin, *args)
@@ -156,7 +159,7 @@ def _logged(check: Callable[..., list[Violation]], name: str, origin: str | None
 
 
 def check_before(
-    name: str, origin: str | None, contracts: Sequence[Plain], registry: Registry, importer: Importer | None
+    name: str, origin: str | None, contracts: "Sequence[Plain]", registry: "Registry", importer: "Importer | None"
 ) -> list[Violation]:
     """Importer name, then runtime, then importer structure; raise or warn on violation.
 
@@ -186,7 +189,7 @@ def check_before(
     return []
 
 
-def check_readable(contract: Plain) -> list[Violation]:
+def check_readable(contract: "Plain") -> list[Violation]:
     """Fail closed: a contract that could not be read at start-up refuses every import of its module.
 
     Activation stands such a contract in for a broken file whose module name it could still
@@ -199,7 +202,7 @@ def check_readable(contract: Plain) -> list[Violation]:
 
 
 def check_after(
-    name: str, origin: str | None, contracts: Sequence[Plain], registry: Registry, module: ModuleType
+    name: str, origin: str | None, contracts: "Sequence[Plain]", registry: "Registry", module: "ModuleType"
 ) -> list[Violation]:
     """``provides``: what the protected module must define once it ran.
 
@@ -239,9 +242,9 @@ def _report(
     header: str,
     name: str,
     origin: str | None,
-    importer: Importer | None,
-    found: list[tuple[Plain, list[Violation]]],
-    registry: Registry,
+    importer: "Importer | None",
+    found: "list[tuple[Plain, list[Violation]]]",
+    registry: "Registry",
 ) -> list[Violation]:
     raised: list[Violation] = []
     warned: list[Violation] = []
