@@ -100,8 +100,7 @@ def _registry(paths: list[str], on_violation: str | None) -> "Registry":
 
 
 def _readable_contracts(paths: list[str]) -> "list[dict[str, Any]]":
-    from ._cache import compiled_contract
-    from ._load import contract_files
+    from ._cache import compiled_contract, contract_files
 
     plain: list[dict[str, Any]] = []
     for path in paths:

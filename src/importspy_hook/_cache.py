@@ -35,6 +35,8 @@ if TYPE_CHECKING:
 CACHE_FOLDER = "__importspy_cache__"
 CACHE_DIR_VARIABLE = "IMPORTSPY_HOOK_CACHE_DIR"
 SUFFIX = ".marshal"
+#: The file names :func:`contract_files` finds in a folder.
+SUFFIXES = (".yml", ".yaml")
 # Bump when the plain data's layout changes; the package version is part of the tag as well,
 # so that a new release never reads an older release's entries.
 FORMAT = 1
@@ -47,8 +49,6 @@ def compiled_contracts(paths: "PathSpec") -> "list[dict[str, Any]]":
 
     :raises ContractError: for the first file that cannot be used, or a missing path.
     """
-    from ._load import contract_files
-
     return [compiled_contract(file) for file in contract_files(paths)]
 
 
@@ -72,6 +72,43 @@ def compiled_contract(file: str) -> "dict[str, Any]":
         # never holds data of other bytes than its own.
         _store(key, raw, plain)
     return plain
+
+
+def contract_files(paths: "str | PathLike[str] | Iterable[str | PathLike[str]]") -> list[str]:
+    """The contract files named by ``paths``: files as given, folders searched recursively
+    for ``*.yml`` and ``*.yaml`` (hidden entries skipped), in sorted order.
+
+    :raises ContractError: for a path that does not exist, or a folder that cannot be read.
+    """
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    files: list[str] = []
+    for entry in paths:
+        path = os.fspath(entry)
+        if os.path.isdir(path):
+            found: list[str] = []
+            for root, dirs, names in os.walk(path, onerror=_unreadable_folder):
+                dirs[:] = sorted(d for d in dirs if not d.startswith((".", "__")))
+                found.extend(os.path.join(root, n) for n in names if n.endswith(SUFFIXES) and not n.startswith("."))
+            files.extend(sorted(found))
+        elif os.path.exists(path):
+            files.append(path)
+        else:
+            from ._errors import ContractError  # imported when needed, as below
+
+            raise ContractError(path, "no such contract file or folder; check the path, or create it")
+    return files
+
+
+def _unreadable_folder(error: OSError) -> None:
+    # os.walk skips folders it cannot list unless told; a skipped folder would silently
+    # leave its modules unguarded. Imported here: a warm start-up never needs _errors.
+    from ._errors import ContractError
+
+    raise ContractError(
+        str(error.filename),
+        f"cannot be read: {error.strerror or error}; make it readable by this process, or remove it from the paths",
+    )
 
 
 def beside_entry(path: str) -> str:

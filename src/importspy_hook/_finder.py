@@ -370,7 +370,7 @@ def contracts_stamp(settings: "Settings") -> tuple[tuple[str, int, int], ...]:
     with a package installation, which ``install()`` again picks up.
     """
     # Imported here: install() with paths has imported the loading side already.
-    from ._load import contract_files
+    from ._cache import contract_files
 
     stamp = []
     for file in [*contract_files(settings.contracts), *settings.importspy_contracts]:

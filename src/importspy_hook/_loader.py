@@ -24,7 +24,6 @@ from ._errors import (
 )
 from ._importer import find_importer
 from ._snapshot import enter_own_imports, leave_own_imports, snapshot
-from ._structure import check_members
 
 # No ``from __future__ import annotations`` here: this module is imported at start-up or at the
 # first protected import, where importing ``__future__`` costs about 1.5 % of a bare start
@@ -178,7 +177,7 @@ def check_before(
                 elif phase == 1:
                     violations = check_runtime(contract, snap)
                 else:
-                    violations = check_members(contract, "importers.require", namespace, subject)
+                    violations = _check_members(contract, "importers.require", namespace, subject)
                 if violations:
                     found.append((contract, violations))
     finally:
@@ -187,6 +186,23 @@ def check_before(
         who = importer.describe() if importer is not None else "code outside any Python module"
         return _report(f"{name} may not be imported by {who}", name, origin, importer, found, registry)
     return []
+
+
+def _check_members(contract: "Plain", section: str, namespace: "Mapping[str, object]", subject: str) -> list[Violation]:
+    """``_structure.check_members``, imported only when ``contract`` has ``section`` at all."""
+    if section == "provides":
+        members: Plain | None = contract["provides"]
+    else:
+        importers: Plain | None = contract["importers"]
+        members = importers["require"] if importers is not None else None
+    if members is None:
+        return []
+    # Imported here: only contracts with importers.require or provides need the structure
+    # checks, and every module imported at the first protected import costs (docs/performance.rst).
+    # Called while this thread is marked as running a check, so the import is the hook's own.
+    from ._structure import check_members
+
+    return check_members(contract, section, namespace, subject)
 
 
 def check_readable(contract: "Plain") -> list[Violation]:
@@ -212,7 +228,7 @@ def check_after(
     outer = enter_own_imports()
     try:
         for contract in contracts:
-            violations = check_members(contract, "provides", module.__dict__, name)
+            violations = _check_members(contract, "provides", module.__dict__, name)
             if violations:
                 found.append((contract, violations))
     finally:

@@ -10,8 +10,6 @@ costs about 15 ms, and ``inspect.signature`` is only a fallback for callables wi
 ``__code__`` (builtins, ``functools.partial``).
 """
 
-from types import CodeType
-
 from ._checks import is_secret_name, where
 from ._errors import Violation
 
@@ -24,6 +22,10 @@ if TYPE_CHECKING:
     from typing import Any
 
     Plain = Mapping[str, Any]
+    from types import CodeType
+else:
+    # ``types.CodeType`` without importing ``types``: one module more at the first protected import.
+    CodeType = type((lambda: None).__code__)
 
 _MISSING = object()
 _CO_VARARGS = 0x04
