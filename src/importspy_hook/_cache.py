@@ -31,7 +31,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable
     from os import PathLike
-    from typing import Any
+    from typing import Any, TypeGuard
 
     PathSpec = str | PathLike[str] | Iterable[str | PathLike[str]]
 
@@ -65,19 +65,14 @@ def compiled_contract(file: str) -> "dict[str, Any]":
     if source is not None:
         key, raw = source
         folder, name = os.path.split(key[0])
-        for cache_file in (beside_cache(folder), user_cache(folder)):
-            entry = _entries(cache_file).get(name)
-            if (
-                type(entry) is tuple
-                and len(entry) == 4
-                and entry[0] == key[1]
-                and entry[1] == key[2]
-                and entry[2] == raw
-                and type(entry[3]) is dict
-            ):
-                plain = dict(entry[3])
-                plain["source"] = file
-                return plain
+        # The user cache's name is computed only on a miss beside: it hashes the folder's path.
+        entry = _entries(beside_cache(folder)).get(name)
+        if not _fresh(entry, key, raw):
+            entry = _entries(user_cache(folder)).get(name)
+        if _fresh(entry, key, raw):
+            plain = dict(entry[3])
+            plain["source"] = file
+            return plain
     plain = _parse(file)
     if source is not None and _read_source(file) == source:
         # Stored only when the file did not change while it was parsed, so that an entry
@@ -201,6 +196,18 @@ def _entries(cache_file: str) -> "dict[str, Any]":
     if entries is None:
         entries = _loaded[cache_file] = _read_cache_file(cache_file)
     return entries
+
+
+def _fresh(entry: object, key: tuple[str, int, int], raw: bytes) -> "TypeGuard[tuple[int, int, bytes, dict[str, Any]]]":
+    """Whether ``entry`` was made from exactly these bytes, of this size and ``st_mtime_ns``."""
+    return (
+        type(entry) is tuple
+        and len(entry) == 4
+        and entry[0] == key[1]
+        and entry[1] == key[2]
+        and entry[2] == raw
+        and type(entry[3]) is dict
+    )
 
 
 def _read_cache_file(cache_file: str) -> "dict[str, Any]":
