@@ -13,15 +13,7 @@ the audit event ``importspy_hook.violation`` (module, importer, rule ids).
 
 import sys
 
-from ._checks import check_importer_name, check_runtime, where
-from ._errors import (
-    ContractViolation,
-    ContractWarning,
-    ImporterViolation,
-    RuntimeViolation,
-    StructureViolation,
-    Violation,
-)
+from ._checks import check_importer_name, check_runtime, violation, where
 from ._importer import find_importer
 from ._snapshot import enter_own_imports, leave_own_imports, snapshot
 
@@ -36,6 +28,7 @@ if TYPE_CHECKING:
     from types import CodeType, ModuleType
     from typing import Any
 
+    from ._errors import ContractViolation, Violation
     from ._importer import Importer
     from ._registry import Registry
 
@@ -104,6 +97,9 @@ class GuardedLoader:
 def __tracebackhide__(excinfo: "Any") -> bool:
     # pytest hides a frame whose globals say so (a callable decides per exception): a
     # violation's report then ends at the importing line with the contract's message.
+    # Imported here, like everywhere in this module: a passing import never needs _errors.
+    from ._errors import ContractViolation
+
     return isinstance(getattr(excinfo, "value", None), ContractViolation)
 
 
@@ -144,7 +140,11 @@ def _logged(check: "Callable[..., list[Violation]]", name: str, origin: str | No
     started = perf_counter()
     try:
         warned = check(name, origin, *args)
-    except ContractViolation as exc:
+    except ImportError as exc:  # a ContractViolation is one
+        from ._errors import ContractViolation
+
+        if not isinstance(exc, ContractViolation):
+            raise
         micros = (perf_counter() - started) * 1e6
         rules = ", ".join(v.rule for v in exc.violations)
         log.debug("%s imported%s: broken %s (%s), checked in %.0f us", name, who, phase, rules, micros)
@@ -159,7 +159,7 @@ def _logged(check: "Callable[..., list[Violation]]", name: str, origin: str | No
 
 def check_before(
     name: str, origin: str | None, contracts: "Sequence[Plain]", registry: "Registry", importer: "Importer | None"
-) -> list[Violation]:
+) -> "list[Violation]":
     """Importer name, then runtime, then importer structure; raise or warn on violation.
 
     :returns: the violations that were only warned about.
@@ -188,7 +188,9 @@ def check_before(
     return []
 
 
-def _check_members(contract: "Plain", section: str, namespace: "Mapping[str, object]", subject: str) -> list[Violation]:
+def _check_members(
+    contract: "Plain", section: str, namespace: "Mapping[str, object]", subject: str
+) -> "list[Violation]":
     """``_structure.check_members``, imported only when ``contract`` has ``section`` at all."""
     if section == "provides":
         members: Plain | None = contract["provides"]
@@ -205,7 +207,7 @@ def _check_members(contract: "Plain", section: str, namespace: "Mapping[str, obj
     return check_members(contract, section, namespace, subject)
 
 
-def check_readable(contract: "Plain") -> list[Violation]:
+def check_readable(contract: "Plain") -> "list[Violation]":
     """Fail closed: a contract that could not be read at start-up refuses every import of its module.
 
     Activation stands such a contract in for a broken file whose module name it could still
@@ -214,12 +216,12 @@ def check_readable(contract: "Plain") -> list[Violation]:
     problem: str | None = contract.get("unreadable")
     if problem is None:
         return []
-    return [Violation("contract.unreadable", problem, where(contract, ""))]
+    return [violation("contract.unreadable", problem, where(contract, ""))]
 
 
 def check_after(
     name: str, origin: str | None, contracts: "Sequence[Plain]", registry: "Registry", module: "ModuleType"
-) -> list[Violation]:
+) -> "list[Violation]":
     """``provides``: what the protected module must define once it ran.
 
     :returns: the violations that were only warned about.
@@ -238,17 +240,18 @@ def check_after(
     return []
 
 
-_KINDS: tuple[tuple[str, type[ContractViolation]], ...] = (
-    ("contract.", ContractViolation),
-    ("importers.allow", ImporterViolation),
-    ("importers.deny", ImporterViolation),
-    ("runtime.", RuntimeViolation),
-)
-
-
-def violation_class(rule: str) -> type[ContractViolation]:
+def violation_class(rule: str) -> "type[ContractViolation]":
     """The exception class for a rule id: the kind of its first violation decides."""
-    for prefix, cls in _KINDS:
+    # Imported here: only a violation needs the exception classes.
+    from ._errors import ContractViolation, ImporterViolation, RuntimeViolation, StructureViolation
+
+    kinds: tuple[tuple[str, type[ContractViolation]], ...] = (
+        ("contract.", ContractViolation),
+        ("importers.allow", ImporterViolation),
+        ("importers.deny", ImporterViolation),
+        ("runtime.", RuntimeViolation),
+    )
+    for prefix, cls in kinds:
         if rule.startswith(prefix):
             return cls
     return StructureViolation
@@ -261,7 +264,7 @@ def _report(
     importer: "Importer | None",
     found: "list[tuple[Plain, list[Violation]]]",
     registry: "Registry",
-) -> list[Violation]:
+) -> "list[Violation]":
     raised: list[Violation] = []
     warned: list[Violation] = []
     for contract, violations in found:
@@ -270,8 +273,11 @@ def _report(
     # Before the warning, which a filter may turn into an exception: every violation is audited.
     sys.audit("importspy_hook.violation", name, importer_name, tuple(v.rule for v in raised + warned))
     if warned:
-        # Imported here: warnings is already loaded in practice, but not needed on success.
+        # Imported here: warnings is already loaded in practice, but not needed on success;
+        # _errors is loaded by the violations found.
         import warnings
+
+        from ._errors import ContractWarning
 
         text = f"{header}: " + "; ".join(v.message for v in warned)
         if importer is not None:
