@@ -87,22 +87,28 @@ class ContractFinder:
         if spec is None:
             return None
         loader = spec.loader
-        # Namespace packages have no loader yet; built-in and frozen specs carry the
-        # importer *class*, which is shared process-wide and must never be wrapped.
+        # Namespace packages have no loader yet; built-in and frozen specs carry importlib's
+        # own importer *class* (BuiltinImporter, FrozenImporter): there is no code to check
+        # before it runs.
         if (
             loader is None
-            or isinstance(loader, type)
             or spec.origin in ("built-in", "frozen")
-            or not hasattr(loader, "exec_module")
+            or (isinstance(loader, type) and loader.__module__ == "_frozen_importlib")
         ):
             return spec
         contracts = registry.contracts_for(fullname)
         if contracts:
-            # Imported here: the checks (and ``types``) are loaded at the first protected
-            # import, not at start-up, where activation pays for every module it imports.
-            from ._loader import GuardedLoader
+            # Imported here: the checks are loaded at the first protected import, not at
+            # start-up, where activation pays for every module it imports.
+            from ._loader import GuardedLoader, refuse_unchecked
 
-            spec.loader = GuardedLoader(loader, contracts, registry, spec.origin)  # type: ignore[assignment]
+            if hasattr(loader, "exec_module"):
+                # Also a loader that is a class: the proxy wraps it without changing it.
+                spec.loader = GuardedLoader(loader, contracts, registry, spec.origin)  # type: ignore[assignment]
+            else:
+                # Only the legacy load_module (PEP 302): the module's code would run with no
+                # chance to check first, so the import fails closed (or warns, in warn mode).
+                return refuse_unchecked(spec, contracts, registry)
         return spec
 
     def _warn_front(self) -> None:

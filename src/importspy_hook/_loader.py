@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from importlib.machinery import ModuleSpec
     from logging import Logger
     from types import CodeType, ModuleType
-    from typing import Any
+    from typing import Any, NoReturn
 
     from ._errors import ContractViolation, Violation
     from ._importer import Importer
@@ -92,6 +92,67 @@ class GuardedLoader:
             _logged(check_before, name, origin, self._contracts, self._registry, find_importer(1))
         real.exec_module(module)
         _logged(check_after, name, origin, self._contracts, self._registry, module)
+
+
+class RefusingLoader:
+    """Stands in for a loader that cannot be checked: the protected import fails closed."""
+
+    __slots__ = ("_name", "_message", "_at")
+
+    def __init__(self, name: str, message: str, at: str) -> None:
+        self._name = name
+        self._message = message
+        self._at = at
+
+    def __repr__(self) -> str:
+        return f"<RefusingLoader of {self._name}>"
+
+    def create_module(self, spec: "ModuleSpec") -> "ModuleType | None":
+        self._refuse(spec.origin)
+
+    def exec_module(self, module: "ModuleType") -> None:
+        self._refuse(getattr(module, "__file__", None))
+
+    def _refuse(self, origin: str | None) -> "NoReturn":
+        from ._errors import ContractViolation
+
+        importer = find_importer(2)
+        raise ContractViolation(
+            f"{self._name} may not be imported: {self._message}",
+            name=self._name,
+            path=origin,
+            importer=importer.name if importer is not None else None,
+            violations=[violation("contract.loader", self._message, self._at)],
+        )
+
+
+def refuse_unchecked(spec: "ModuleSpec", contracts: "Sequence[Plain]", registry: "Registry") -> "ModuleSpec | None":
+    """The spec of a protected module whose loader has no ``exec_module``, made to refuse it.
+
+    Such a loader (PEP 302 ``load_module`` only) runs the module's code in one call, with no
+    point to check before it: the import is refused, unless every contract on the module is
+    in warn mode, where a ``ContractWarning`` says so and the module loads unchecked.
+    """
+    name = spec.name
+    at = where(contracts[0], "")
+    message = (
+        f"its contract in {at} cannot be checked, since the loader {spec.loader!r} found for it has "
+        f"no exec_module (only the legacy load_module); load it with a PEP 451 loader, or remove the "
+        f"finder that serves it"
+    )
+    if all(registry.mode(contract) == "warn" for contract in contracts):
+        import warnings
+
+        from ._errors import ContractWarning
+
+        try:
+            warnings.warn(ContractWarning(f"{name} cannot be checked: {message}"), stacklevel=2)
+        except Warning:
+            pass  # a filter made the warning an error: refuse, as in raise mode
+        else:
+            return spec
+    # The spec's own class (ModuleSpec), with nothing of the unusable loader left in it.
+    return type(spec)(name, RefusingLoader(name, message, at), origin=spec.origin)  # type: ignore[arg-type]
 
 
 def __tracebackhide__(excinfo: "Any") -> bool:
