@@ -535,7 +535,7 @@ class TestTheIssueExample:
         ) in result.stdout, result.output
 
 
-DOCS = Path(__file__).resolve().parents[1] / "docs" / "contracts.rst"
+DOCS = Path(__file__).resolve().parents[1] / "README.rst"
 
 
 class TestQuickstart:
