@@ -173,7 +173,7 @@ def run(python: str, work: str, rounds: int, breakdown: bool) -> dict[str, objec
     if breakdown:
         # Import costs alone, hook off: the package, the modules activation imports, and the
         # modules the first protected import adds.
-        startup = "import importspy_hook._activate, importspy_hook._finder, importspy_hook._cache, importspy_hook._load"
+        startup = "import importspy_hook._activate, importspy_hook._finder, importspy_hook._cache"
         cases += [
             ("import_package", "absent", base, "import importspy_hook"),
             ("import_future", "absent", base, "import __future__"),

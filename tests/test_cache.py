@@ -54,7 +54,8 @@ REPORT = f"""
 """
 
 ON = {"IMPORTSPY_HOOK_CONTRACTS": "contracts", "STAGE": "prod", "API_KEY": "x"}
-ENTRY = Path("contracts", "__importspy_cache__", "app.keys.yml.marshal")
+# The cache file of the contracts folder: one per folder, an entry per contract file in it.
+ENTRY = Path("contracts", "__importspy_cache__", "contracts.marshal")
 
 
 def user_entries(folder: Path) -> list[str]:
@@ -67,6 +68,18 @@ class TestWarmStart:
         assert "IMPORTED" in result.stdout, result.output
         assert (project.root / ENTRY).is_file()
         assert (project.root / ENTRY.parent / ".gitignore").read_text(encoding="utf-8").splitlines()[-1] == "*"
+
+    def test_one_cache_file_holds_the_entries_of_every_contract_in_the_folder(
+        self, installed: Environment, project: Project
+    ) -> None:
+        # One file per folder: a start-up opens and unmarshals one file, not one per contract.
+        project.write(APP).write({"contracts/app.billing.yml": "module: app.billing\nimporters:\n  allow: ['*']\n"})
+        installed.run(project, REPORT, "app.billing", env=ON)
+        cache = project.root / ENTRY.parent
+        assert sorted(p.name for p in cache.iterdir()) == [".gitignore", "contracts.marshal"]
+        result = installed.run(project, REPORT, "app.billing", env=ON)
+        assert "IMPORTED" in result.stdout, result.output
+        assert "HEAVY []" in result.stdout
 
     def test_warm_start_and_a_passing_import_load_no_yaml_side(self, installed: Environment, project: Project) -> None:
         installed.run(project.write(APP), REPORT, "app.billing", env=ON)
@@ -82,7 +95,7 @@ class TestWarmStart:
         assert "HEAVY []" in result.stdout
 
     def test_contracts_folder_search_skips_the_cache_folder(self, installed: Environment, project: Project) -> None:
-        # An entry named *.yml.marshal must never be read as a contract itself.
+        # Nothing in the cache folder must ever be read as a contract itself.
         project.write(APP).write({"contracts/__importspy_cache__/trap.yml": "module: app.billing\nschema: 9\n"})
         result = installed.run(project, REPORT, "app.billing", env=ON)
         assert "IMPORTED" in result.stdout, result.output
@@ -117,6 +130,19 @@ class TestInvalidation:
         result = installed.run(project, REPORT, "plugins.evil", env=ON)
         assert "IMPORTED" in result.stdout, result.output
 
+    def test_edited_contract_is_rebuilt_without_losing_the_other_entries(
+        self, installed: Environment, project: Project
+    ) -> None:
+        project.write(APP).write({"contracts/app.billing.yml": "module: app.billing\nimporters:\n  allow: ['*']\n"})
+        installed.run(project, REPORT, "app.billing", env=ON)
+        project.write({"contracts/app.keys.yml": PROTECTED.replace('"app.*"', '"plugins.*"')})
+        rebuilt = installed.run(project, REPORT, "plugins.evil", env=ON)
+        assert "IMPORTED" in rebuilt.stdout, rebuilt.output
+        assert "HEAVY []" not in rebuilt.stdout  # the edited contract was parsed again
+        warm = installed.run(project, REPORT, "plugins.evil", env=ON)
+        assert "IMPORTED" in warm.stdout, warm.output
+        assert "HEAVY []" in warm.stdout  # both entries in the one file, fresh
+
     @pytest.mark.parametrize(
         "damage",
         [
@@ -142,7 +168,7 @@ class TestInvalidation:
     def test_entry_of_another_version_is_rebuilt(self, installed: Environment, project: Project) -> None:
         installed.run(project.write(APP), REPORT, "app.billing", env=ON)
         entry = project.root / ENTRY
-        entry.write_bytes(entry.read_bytes().replace(b"importspy_hook-cache 1 ", b"importspy_hook-cache 0 "))
+        entry.write_bytes(entry.read_bytes().replace(b"importspy_hook-cache 2 ", b"importspy_hook-cache 0 "))
         result = installed.run(project, REPORT, "plugins.evil", env=ON)
         assert "REFUSED ImporterViolation" in result.stdout, result.output
         assert "HEAVY []" in installed.run(project, REPORT, "plugins.evil", env=ON).stdout
@@ -189,7 +215,7 @@ class TestReadOnlyContracts:
         assert "IMPORTED" in first.stdout, first.output
         assert not (project.root / ENTRY).exists()
         (name,) = user_entries(cache_home / "importspy_hook")
-        assert name.endswith("-app.keys.yml.marshal")
+        assert name.endswith("-contracts.marshal")
         assert "IMPORTED" in second.stdout, second.output
         assert "HEAVY []" in second.stdout
         assert first.stderr == second.stderr == ""

@@ -10,11 +10,12 @@ one line on stderr instead, and the process fails closed: a module whose contrac
 be read cannot be imported, while unrelated imports go on.
 """
 
-from __future__ import annotations
-
 import os
 import sys
 
+# No ``from __future__ import annotations`` here: this module is imported at start-up or at the
+# first protected import, where importing ``__future__`` costs about 1.5 % of a bare start
+# (docs/performance.rst). Annotations that name type-only imports are quoted instead.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
@@ -92,15 +93,14 @@ def _install(contracts: str, mode: str) -> None:
             install(registry)
 
 
-def _registry(paths: list[str], on_violation: str | None) -> Registry:
+def _registry(paths: list[str], on_violation: str | None) -> "Registry":
     from ._registry import Registry
 
     return Registry(_without_duplicates(_readable_contracts(paths)), on_violation=on_violation)
 
 
-def _readable_contracts(paths: list[str]) -> list[dict[str, Any]]:
-    from ._cache import compiled_contract
-    from ._load import contract_files
+def _readable_contracts(paths: list[str]) -> "list[dict[str, Any]]":
+    from ._cache import compiled_contract, contract_files
 
     plain: list[dict[str, Any]] = []
     for path in paths:
@@ -122,7 +122,7 @@ def _readable_contracts(paths: list[str]) -> list[dict[str, Any]]:
     return plain
 
 
-def _as_contract_error(path: str, exc: Exception) -> ContractError:
+def _as_contract_error(path: str, exc: Exception) -> "ContractError":
     # Imported here: a start-up without problems never needs _errors.
     from ._errors import ContractError
 
@@ -131,7 +131,7 @@ def _as_contract_error(path: str, exc: Exception) -> ContractError:
     return ContractError(path, f"{type(exc).__name__}: {exc}")
 
 
-def _refusing(file: str, exc: ContractError) -> list[dict[str, Any]]:
+def _refusing(file: str, exc: "ContractError") -> "list[dict[str, Any]]":
     """Contracts that refuse the modules a broken ``file`` governs (fail closed), reported once."""
     modules = module_names(file)
     if not modules:
@@ -143,7 +143,7 @@ def _refusing(file: str, exc: ContractError) -> list[dict[str, Any]]:
     return [_refusal(module, file, exc.line or 1, problem) for module in modules]
 
 
-def _refusal(module: str, file: str, line: int, problem: str) -> dict[str, Any]:
+def _refusal(module: str, file: str, line: int, problem: str) -> "dict[str, Any]":
     return {
         "module": module,
         "source": file,
@@ -157,7 +157,7 @@ def _refusal(module: str, file: str, line: int, problem: str) -> dict[str, Any]:
     }
 
 
-def _without_duplicates(plain: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _without_duplicates(plain: "list[dict[str, Any]]") -> "list[dict[str, Any]]":
     """Two files that claim one module name: neither can be trusted over the other, so both
     give way to one contract that refuses the module until the files are merged."""
     claims: dict[str, list[dict[str, Any]]] = {}
@@ -207,7 +207,7 @@ def module_names(file: str) -> list[str]:
     return found
 
 
-def _located(exc: ContractError) -> str:
+def _located(exc: "ContractError") -> str:
     """``file:line:col: message`` of the first problem, noting how many more there are."""
     line, column, message = exc.problems[0]
     place = exc.file if line is None else f"{exc.file}:{line}" if column is None else f"{exc.file}:{line}:{column}"

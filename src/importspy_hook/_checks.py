@@ -1,22 +1,21 @@
 """Checks of a compiled contract's ``importers`` names and ``runtime`` rules.
 
 Everything here works on the plain data of a compiled contract (dicts, lists, strings and
-numbers; see ``_compile.py``), never on the attrs model, so that a cached contract can be
+numbers; see ``_convert.to_plain``), never on the attrs model, so that a cached contract can be
 checked without loading attrs, cattrs or YAML. A check returns the list of violations it
 found; an empty list means the rule holds. All violations are collected, not only the first.
 """
 
-from __future__ import annotations
-
-from ._errors import Violation
-from ._pyversion import python_matches
-
+# No ``from __future__ import annotations`` here: this module is imported at start-up or at the
+# first protected import, where importing ``__future__`` costs about 1.5 % of a bare start
+# (docs/performance.rst). Annotations that name type-only imports are quoted instead.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Iterable, Mapping, Sequence
     from re import Pattern
     from typing import Any
 
+    from ._errors import Violation
     from ._importer import Importer
     from ._snapshot import Snapshot
 
@@ -27,7 +26,15 @@ _SECRET_HINTS = ("KEY", "TOKEN", "SECRET", "PASSW", "CREDENTIAL", "PRIVATE", "AU
 _SHOWN_CHARS = 60
 
 
-def where(contract: Plain, path: str) -> str:
+def violation(rule: str, message: str, contract: str) -> "Violation":
+    """A :class:`Violation`. ``_errors`` is imported at the first one: a passing check needs none
+    of it, and every module imported at the first protected import costs (docs/performance.rst)."""
+    from ._errors import Violation
+
+    return Violation(rule, message, contract)
+
+
+def where(contract: "Plain", path: str) -> str:
     """``"file:line"`` of the contract entry at ``path`` (``/``-separated), or its nearest parent."""
     lines: Mapping[str, int] = contract["lines"]
     probe = path
@@ -48,7 +55,7 @@ def quoted(text: str) -> str:
     return '"' + escaped + '"'
 
 
-def quoted_list(items: Sequence[str]) -> str:
+def quoted_list(items: "Sequence[str]") -> str:
     return "[" + ", ".join(quoted(item) for item in items) + "]"
 
 
@@ -78,7 +85,7 @@ def _star_match(name: str, pattern: str) -> bool:
     return True
 
 
-def check_importer_name(contract: Plain, importer: Importer | None) -> list[Violation]:
+def check_importer_name(contract: "Plain", importer: "Importer | None") -> "list[Violation]":
     """``importers.allow`` and ``importers.deny``: deny wins over allow."""
     importers: Plain | None = contract["importers"]
     if importers is None:
@@ -90,7 +97,7 @@ def check_importer_name(contract: Plain, importer: Importer | None) -> list[Viol
         for pattern in deny:
             if _fnmatch(name, pattern):
                 found.append(
-                    Violation(
+                    violation(
                         "importers.deny",
                         f"importers.deny in {where(contract, 'importers/deny')} has {quoted(pattern)}, "
                         f"which matches {name}; import {contract['module']} from a module outside "
@@ -113,11 +120,11 @@ def check_importer_name(contract: Plain, importer: Importer | None) -> list[Viol
                 f"import {contract['module']} from an allowed module, or add a pattern for {name} "
                 f"to importers.allow"
             )
-        found.append(Violation("importers.allow", text, at))
+        found.append(violation("importers.allow", text, at))
     return found
 
 
-def check_runtime(contract: Plain, snap: Snapshot) -> list[Violation]:
+def check_runtime(contract: "Plain", snap: "Snapshot") -> "list[Violation]":
     """``runtime``: one mapping, or alternatives of which at least one must hold."""
     alternatives: Sequence[Plain] = contract["runtime"]
     if not alternatives:
@@ -134,10 +141,10 @@ def check_runtime(contract: Plain, snap: Snapshot) -> list[Violation]:
     # each later one names its alternative (runtime[1].os ...).
     first, *rest = collected
     lead = f"none of the {len(alternatives)} runtime alternatives holds: "
-    return [Violation(first.rule, lead + first.message, first.contract), *rest]
+    return [violation(first.rule, lead + first.message, first.contract), *rest]
 
 
-def _check_alternative(contract: Plain, rule: Plain, index: int, snap: Snapshot, label: str) -> list[Violation]:
+def _check_alternative(contract: "Plain", rule: "Plain", index: int, snap: "Snapshot", label: str) -> "list[Violation]":
     found: list[Violation] = []
     base = f"runtime/{index}"
 
@@ -145,7 +152,7 @@ def _check_alternative(contract: Plain, rule: Plain, index: int, snap: Snapshot,
     if python is not None and not python_matches(python["clauses"], snap.python_key, snap.python):
         at = where(contract, f"{base}/python")
         found.append(
-            Violation(
+            violation(
                 "runtime.python",
                 f"{label}.python in {at} is {quoted(python['text'])} but this is "
                 f"Python {snap.python}; run it with a matching interpreter",
@@ -157,7 +164,7 @@ def _check_alternative(contract: Plain, rule: Plain, index: int, snap: Snapshot,
         if allowed is not None and actual not in allowed:
             at = where(contract, f"{base}/{key}")
             found.append(
-                Violation(
+                violation(
                     f"runtime.{key}",
                     f"{label}.{key} in {at} is {quoted_list(allowed)} but this is {actual}",
                     at,
@@ -171,18 +178,18 @@ def _check_alternative(contract: Plain, rule: Plain, index: int, snap: Snapshot,
             if problem is not None:
                 at = where(contract, f"{base}/env/{name}")
                 rule_id, text = problem
-                found.append(Violation(rule_id, f"{label}.env.{name} in {at} {text}", at))
+                found.append(violation(rule_id, f"{label}.env.{name} in {at} {text}", at))
     packages: Mapping[str, Plain] = rule["packages"]
     for name, package_rule in packages.items():
         problem = _package_problem(name, package_rule, snap)
         if problem is not None:
             at = where(contract, f"{base}/packages/{name}")
             rule_id, text = problem
-            found.append(Violation(rule_id, f"{label}.packages.{name} in {at} {text}", at))
+            found.append(violation(rule_id, f"{label}.packages.{name} in {at} {text}", at))
     return found
 
 
-def is_secret_name(name: str, rule: Plain | None = None) -> bool:
+def is_secret_name(name: str, rule: "Plain | None" = None) -> bool:
     """Whether values of variable ``name`` must never be shown."""
     if rule is not None and rule.get("secret"):
         return True
@@ -190,7 +197,7 @@ def is_secret_name(name: str, rule: Plain | None = None) -> bool:
     return any(hint in upper for hint in _SECRET_HINTS)
 
 
-def _shown(name: str, rule: Plain, value: str, denial: str = "it is not") -> str:
+def _shown(name: str, rule: "Plain", value: str, denial: str = "it is not") -> str:
     if is_secret_name(name, rule):
         return f"{denial} (the value is secret and not shown)"
     if len(value) > _SHOWN_CHARS:
@@ -198,7 +205,7 @@ def _shown(name: str, rule: Plain, value: str, denial: str = "it is not") -> str
     return f"it is {quoted(value)}"
 
 
-_regexes: dict[str, Pattern[str]] = {}
+_regexes: "dict[str, Pattern[str]]" = {}
 
 # A value longer than this never matches a ``matches`` rule: together with the load-time
 # refusal of nested quantifiers, back-references and more than three unbounded repetitions
@@ -220,7 +227,7 @@ def _full_match(pattern: str, value: str) -> bool:
     return compiled.fullmatch(value) is not None
 
 
-def _env_problem(name: str, rule: Plain, value: str | None) -> tuple[str, str] | None:
+def _env_problem(name: str, rule: "Plain", value: str | None) -> tuple[str, str] | None:
     if rule["absent"]:
         if value is None:
             return None
@@ -249,7 +256,7 @@ def _env_problem(name: str, rule: Plain, value: str | None) -> tuple[str, str] |
     return None
 
 
-def _package_problem(name: str, rule: Plain, snap: Snapshot) -> tuple[str, str] | None:
+def _package_problem(name: str, rule: "Plain", snap: "Snapshot") -> tuple[str, str] | None:
     installed = snap.distribution_version(name)
     if rule["absent"]:
         if installed is None:
@@ -279,3 +286,65 @@ def _version_in(version: str, specifier: str) -> bool:
     except InvalidVersion:
         return False
     return SpecifierSet(specifier).contains(parsed, prereleases=True)
+
+
+# ``runtime.python``: checking the running interpreter against a compiled PEP 440 specifier.
+# (Here rather than in a module of its own: each module imported at the first protected
+# import costs about 1 % of a bare start, docs/performance.rst.)
+#
+# Contracts are compiled when loaded: ``packaging`` parses ``runtime.python`` into clauses of
+# plain data ``{"operator", "release", "pre", "wildcard", "text"}``. Checking them here needs
+# no import, so the enforcement path never loads ``packaging``. Interpreter versions are
+# release versions with an optional pre-release and never carry epochs, post, dev or local
+# segments, which is why this small subset of PEP 440 is exact for them; the test suite
+# compares it with ``packaging`` over a grid of versions and specifiers.
+#
+# Pre-releases of the interpreter are always admitted when the arithmetic holds: a contract
+# that says ``>=3.10`` means a 3.14 release candidate too.
+
+_FINAL = (3, 0)
+
+
+def _padded(release: "Sequence[int]", length: int) -> tuple[int, ...]:
+    return tuple(release) + (0,) * (length - len(release))
+
+
+def clause_holds(clause: "Mapping[str, Any]", version: tuple[int, int, int, int, int], text: str) -> bool:
+    """Whether the interpreter ``version`` (``Snapshot.python_key``) satisfies one clause."""
+    operator = clause["operator"]
+    if operator == "===":
+        return bool(clause["text"] == text)
+    release: Sequence[int] = clause["release"]
+    width = max(len(release), 3)
+    mine = _padded(version[:3], width)
+    if clause["wildcard"]:
+        same = mine[: len(release)] == tuple(release)
+        return same if operator == "==" else not same
+    theirs = _padded(release, width)
+    pre: Sequence[int] | None = clause["pre"]
+    my_key = (mine, version[3:])
+    their_key = (theirs, tuple(pre) if pre is not None else _FINAL)
+    if operator == "==":
+        return my_key == their_key
+    if operator == "!=":
+        return my_key != their_key
+    if operator == ">=":
+        return my_key >= their_key
+    if operator == "<=":
+        return my_key <= their_key
+    if operator == ">":
+        return my_key > their_key
+    if operator == "<":
+        # PEP 440: "<V" excludes pre-releases of V itself unless V is a pre-release.
+        if pre is None and mine == theirs and version[3:] != _FINAL:
+            return False
+        return my_key < their_key
+    if operator == "~=":
+        prefix = tuple(release[:-1])
+        return my_key >= their_key and mine[: len(prefix)] == prefix
+    raise ValueError(f"unknown specifier operator {operator!r}")
+
+
+def python_matches(clauses: "Iterable[Mapping[str, Any]]", version: tuple[int, int, int, int, int], text: str) -> bool:
+    """Whether the interpreter satisfies every clause (a specifier set is a conjunction)."""
+    return all(clause_holds(clause, version, text) for clause in clauses)

@@ -283,8 +283,7 @@ def load_registry(settings: Settings) -> Registry:
     """
     # Imported here: loading contracts needs the cache (and on a miss the YAML side);
     # reading settings does not.
-    from ._cache import compiled_contract
-    from ._load import contract_files
+    from ._cache import compiled_contract, contract_files
     from ._registry import Registry
 
     mapped = {os.path.abspath(file) for file in settings.importspy_contracts}

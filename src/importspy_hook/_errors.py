@@ -6,8 +6,9 @@ guards catch and silently swallow. Contract problems are ``ValueError`` subclass
 never violations (the contract is wrong, not the import).
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations`` here: this module is imported at start-up or at the
+# first protected import, where importing ``__future__`` costs about 1.5 % of a bare start
+# (docs/performance.rst). Annotations that name type-only imports are quoted instead.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -47,7 +48,7 @@ class Violation:
     def __hash__(self) -> int:
         return hash((self.rule, self.message, self.contract))
 
-    def __reduce__(self) -> tuple[type[Violation], tuple[str, str, str]]:
+    def __reduce__(self) -> "tuple[type[Violation], tuple[str, str, str]]":
         return (Violation, (self.rule, self.message, self.contract))
 
 
@@ -61,7 +62,7 @@ class ContractViolation(ImportError):
     """
 
     importer: str | None
-    violations: tuple[Violation, ...]
+    violations: "tuple[Violation, ...]"
 
     def __init__(
         self,
@@ -70,7 +71,7 @@ class ContractViolation(ImportError):
         name: str | None = None,
         path: str | None = None,
         importer: str | None = None,
-        violations: Iterable[Violation] = (),
+        violations: "Iterable[Violation]" = (),
     ) -> None:
         super().__init__(message, name=name, path=path)
         self.importer = importer
@@ -87,7 +88,7 @@ class ContractViolation(ImportError):
         return (_rebuild_violation, (type(self), self.msg, kwargs))
 
 
-def _rebuild_violation(cls: type[ContractViolation], message: str, kwargs: dict[str, object]) -> ContractViolation:
+def _rebuild_violation(cls: "type[ContractViolation]", message: str, kwargs: dict[str, object]) -> "ContractViolation":
     return cls(message, **kwargs)  # type: ignore[arg-type]
 
 
@@ -126,7 +127,7 @@ class ContractError(ValueError):
         line: int | None = None,
         column: int | None = None,
         *,
-        problems: Iterable[tuple[int | None, int | None, str]] = (),
+        problems: "Iterable[tuple[int | None, int | None, str]]" = (),
     ) -> None:
         self.file = file
         self.line = line
@@ -140,8 +141,8 @@ class ContractError(ValueError):
 
 
 def _rebuild_contract_error(
-    cls: type[ContractError], file: str, problems: tuple[tuple[int | None, int | None, str], ...]
-) -> ContractError:
+    cls: "type[ContractError]", file: str, problems: tuple[tuple[int | None, int | None, str], ...]
+) -> "ContractError":
     line, column, message = problems[0]
     return cls(file, message, line, column, problems=problems)
 

@@ -6,14 +6,15 @@ registry's fast test and nothing else. It never raises: an exception from a find
 import with no later finder tried, so any failure here must become "not mine".
 """
 
-from __future__ import annotations
-
 import os
 import sys
 from os import PathLike, fspath
 
 from ._registry import Registry
 
+# No ``from __future__ import annotations`` here: this module is imported at start-up or at the
+# first protected import, where importing ``__future__`` costs about 1.5 % of a bare start
+# (docs/performance.rst). Annotations that name type-only imports are quoted instead.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
@@ -21,7 +22,6 @@ if TYPE_CHECKING:
     from types import ModuleType, TracebackType
 
     from ._config import Settings
-    from ._errors import ContractError
 
     PathSpec = str | PathLike[str] | Iterable[str | PathLike[str]]
 
@@ -46,8 +46,8 @@ class ContractFinder:
         return f"<ContractFinder over {len(self.registry)} contracts>"
 
     def find_spec(
-        self, fullname: str, path: Sequence[str] | None = None, target: ModuleType | None = None
-    ) -> ModuleSpec | None:
+        self, fullname: str, path: "Sequence[str] | None" = None, target: "ModuleType | None" = None
+    ) -> "ModuleSpec | None":
         registry = self.registry
         if fullname not in registry.exact and not fullname.startswith(registry.prefixes):
             pattern = registry.pattern
@@ -69,8 +69,8 @@ class ContractFinder:
             return None
 
     def _guarded_spec(
-        self, registry: Registry, fullname: str, path: Sequence[str] | None, target: ModuleType | None
-    ) -> ModuleSpec | None:
+        self, registry: Registry, fullname: str, path: "Sequence[str] | None", target: "ModuleType | None"
+    ) -> "ModuleSpec | None":
         spec: ModuleSpec | None = None
         # A snapshot: another thread may change sys.meta_path meanwhile. Finders are called
         # directly, never through importlib.util.find_spec, which would recurse into us and
@@ -87,22 +87,28 @@ class ContractFinder:
         if spec is None:
             return None
         loader = spec.loader
-        # Namespace packages have no loader yet; built-in and frozen specs carry the
-        # importer *class*, which is shared process-wide and must never be wrapped.
+        # Namespace packages have no loader yet; built-in and frozen specs carry importlib's
+        # own importer *class* (BuiltinImporter, FrozenImporter): there is no code to check
+        # before it runs.
         if (
             loader is None
-            or isinstance(loader, type)
             or spec.origin in ("built-in", "frozen")
-            or not hasattr(loader, "exec_module")
+            or (isinstance(loader, type) and loader.__module__ == "_frozen_importlib")
         ):
             return spec
         contracts = registry.contracts_for(fullname)
         if contracts:
-            # Imported here: the checks (and ``types``) are loaded at the first protected
-            # import, not at start-up, where activation pays for every module it imports.
-            from ._loader import GuardedLoader
+            # Imported here: the checks are loaded at the first protected import, not at
+            # start-up, where activation pays for every module it imports.
+            from ._loader import GuardedLoader, refuse_unchecked
 
-            spec.loader = GuardedLoader(loader, contracts, registry, spec.origin)  # type: ignore[assignment]
+            if hasattr(loader, "exec_module"):
+                # Also a loader that is a class: the proxy wraps it without changing it.
+                spec.loader = GuardedLoader(loader, contracts, registry, spec.origin)  # type: ignore[assignment]
+            else:
+                # Only the legacy load_module (PEP 302): the module's code would run with no
+                # chance to check first, so the import fails closed (or warns, in warn mode).
+                return refuse_unchecked(spec, contracts, registry)
         return spec
 
     def _warn_front(self) -> None:
@@ -138,7 +144,7 @@ class ContractFinder:
         if self._source is not None:
             self._reload(self._source)
 
-    def _reload(self, settings: Settings) -> None:
+    def _reload(self, settings: "Settings") -> None:
         # Imported here: install() with paths has imported the loading side already.
         from ._config import load_registry
         from ._errors import ContractError
@@ -171,7 +177,7 @@ class Installation:
 
     __slots__ = ("finder",)
 
-    def __init__(self, finder: ContractFinder) -> None:
+    def __init__(self, finder: "ContractFinder") -> None:
         self.finder = finder
 
     @property
@@ -182,11 +188,11 @@ class Installation:
         """Remove the finder from ``sys.meta_path`` (no error if it is already gone)."""
         _remove(self.finder)
 
-    def __enter__(self) -> Installation:
+    def __enter__(self) -> "Installation":
         return self
 
     def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: "TracebackType | None"
     ) -> None:
         self.uninstall()
 
@@ -194,7 +200,7 @@ class Installation:
         return f"<Installation of {self.finder!r}>"
 
 
-def _installed() -> ContractFinder | None:
+def _installed() -> "ContractFinder | None":
     for finder in sys.meta_path:
         if getattr(type(finder), "_importspy_hook_finder", False):
             return finder  # type: ignore[return-value]
@@ -209,12 +215,12 @@ def _remove(finder: object) -> None:
 
 
 def install(
-    contracts: PathSpec | Registry | None = None,
+    contracts: "PathSpec | Registry | None" = None,
     *,
     on_violation: str | None = None,
-    ignore: Iterable[str] | None = None,
+    ignore: "Iterable[str] | None" = None,
     entry_points: bool | None = None,
-) -> Installation:
+) -> "Installation":
     """Guard imports with contracts: put one :class:`ContractFinder` first on ``sys.meta_path``.
 
     Installing again replaces the contracts of the one finder (latest wins) and moves it back
@@ -234,7 +240,8 @@ def install(
     :returns: an :class:`Installation` with ``.uninstall()``, usable as a context manager.
     :raises ContractError: when a contract or the configuration cannot be read or is not valid.
     """
-    source: Settings | None = None
+    # Quoted: ``Settings`` is imported further down in this function (F823 otherwise).
+    source: "Settings | None" = None  # noqa: UP037
     stamp: object = None
     if isinstance(contracts, Registry):
         registry = contracts
@@ -287,7 +294,8 @@ def preload_check_modules(registry: Registry) -> None:
     for contract in registry.contracts:
         importers = contract.get("importers") or {}
         patterns = [*(importers.get("allow") or ()), *(importers.get("deny") or ())]
-        if any(char in pattern for pattern in patterns for char in "*?["):
+        # Only ``?`` and ``[...]`` need fnmatch: ``_checks`` matches ``*``-only patterns itself.
+        if any(char in pattern for pattern in patterns for char in "?["):
             needs.add("fnmatch")
         for alternative in contract.get("runtime") or ():
             packages = alternative.get("packages")
@@ -361,14 +369,14 @@ def front_message(finder: object) -> str:
     )
 
 
-def contracts_stamp(settings: Settings) -> tuple[tuple[str, int, int], ...]:
+def contracts_stamp(settings: "Settings") -> tuple[tuple[str, int, int], ...]:
     """The contract files the settings name, with their modification time and size.
 
     Contracts shipped by installed distributions (entry points) are not stamped: they change
     with a package installation, which ``install()`` again picks up.
     """
     # Imported here: install() with paths has imported the loading side already.
-    from ._load import contract_files
+    from ._cache import contract_files
 
     stamp = []
     for file in [*contract_files(settings.contracts), *settings.importspy_contracts]:

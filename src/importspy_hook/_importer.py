@@ -5,10 +5,11 @@ of the import machinery. A ``sys._getframe`` walk costs about 2 µs; ``inspect.s
 costs about 200 µs and imports ``inspect`` (15 ms), so it is never used here.
 """
 
-from __future__ import annotations
-
 import sys
 
+# No ``from __future__ import annotations`` here: this module is imported at start-up or at the
+# first protected import, where importing ``__future__`` costs about 1.5 % of a bare start
+# (docs/performance.rst). Annotations that name type-only imports are quoted instead.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -42,7 +43,7 @@ class Importer:
 
     __slots__ = ("name", "file", "line", "namespace")
 
-    def __init__(self, name: str | None, file: str, line: int, namespace: Mapping[str, object]) -> None:
+    def __init__(self, name: str | None, file: str, line: int, namespace: "Mapping[str, object]") -> None:
         self.name = name
         self.file = file
         self.line = line
@@ -59,7 +60,7 @@ def is_machinery(name: object) -> bool:
     return isinstance(name, str) and name.partition(".")[0] in MACHINERY
 
 
-def find_importer(depth: int = 1) -> Importer | None:
+def find_importer(depth: int = 1) -> "Importer | None":
     """The first frame outside the import machinery, ``depth`` frames above the caller."""
     frame: FrameType | None
     try:

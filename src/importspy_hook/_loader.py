@@ -11,31 +11,24 @@ Each decision is logged at DEBUG on the ``importspy_hook`` logger, and each viol
 the audit event ``importspy_hook.violation`` (module, importer, rule ids).
 """
 
-from __future__ import annotations
-
 import sys
 
-from ._checks import check_importer_name, check_runtime, where
-from ._errors import (
-    ContractViolation,
-    ContractWarning,
-    ImporterViolation,
-    RuntimeViolation,
-    StructureViolation,
-    Violation,
-)
+from ._checks import check_importer_name, check_runtime, violation, where
 from ._importer import find_importer
 from ._snapshot import enter_own_imports, leave_own_imports, snapshot
-from ._structure import check_members
 
+# No ``from __future__ import annotations`` here: this module is imported at start-up or at the
+# first protected import, where importing ``__future__`` costs about 1.5 % of a bare start
+# (docs/performance.rst). Annotations that name type-only imports are quoted instead.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
     from importlib.machinery import ModuleSpec
     from logging import Logger
     from types import CodeType, ModuleType
-    from typing import Any
+    from typing import Any, NoReturn
 
+    from ._errors import ContractViolation, Violation
     from ._importer import Importer
     from ._registry import Registry
 
@@ -47,7 +40,9 @@ class GuardedLoader:
 
     __slots__ = ("_real", "_contracts", "_registry", "_checked", "_origin")
 
-    def __init__(self, real: Any, contracts: tuple[Plain, ...], registry: Registry, origin: str | None = None) -> None:
+    def __init__(
+        self, real: "Any", contracts: "tuple[Plain, ...]", registry: "Registry", origin: str | None = None
+    ) -> None:
         self._real = real
         self._origin = origin
         self._contracts = contracts
@@ -60,7 +55,7 @@ class GuardedLoader:
     def __repr__(self) -> str:
         return f"<GuardedLoader of {self._real!r}>"
 
-    def create_module(self, spec: ModuleSpec) -> ModuleType | None:
+    def create_module(self, spec: "ModuleSpec") -> "ModuleType | None":
         # Checked here, before the module object exists, for two reasons. An extension
         # module's code runs in create_module (single-phase init runs it all there). And a
         # refused import must leave nothing in sys.modules: a thread that finds the module
@@ -73,7 +68,7 @@ class GuardedLoader:
         create = getattr(self._real, "create_module", None)
         return None if create is None else create(spec)
 
-    def get_code(self, fullname: str) -> CodeType | None:
+    def get_code(self, fullname: str) -> "CodeType | None":
         # runpy (``python -m``, ``runpy.run_module``) takes the code object from the loader and
         # runs it itself, never calling exec_module (runpy.py ``_get_module_details``): check
         # such a run like an import by runpy's caller (under ``python -m`` only runpy frames
@@ -83,7 +78,7 @@ class GuardedLoader:
         code: CodeType | None = self._real.get_code(fullname)
         return code
 
-    def exec_module(self, module: ModuleType) -> None:
+    def exec_module(self, module: "ModuleType") -> None:
         name = module.__name__
         spec = module.__spec__
         origin = spec.origin if spec is not None else getattr(module, "__file__", None)
@@ -99,16 +94,80 @@ class GuardedLoader:
         _logged(check_after, name, origin, self._contracts, self._registry, module)
 
 
-def __tracebackhide__(excinfo: Any) -> bool:
+class RefusingLoader:
+    """Stands in for a loader that cannot be checked: the protected import fails closed."""
+
+    __slots__ = ("_name", "_message", "_at")
+
+    def __init__(self, name: str, message: str, at: str) -> None:
+        self._name = name
+        self._message = message
+        self._at = at
+
+    def __repr__(self) -> str:
+        return f"<RefusingLoader of {self._name}>"
+
+    def create_module(self, spec: "ModuleSpec") -> "ModuleType | None":
+        self._refuse(spec.origin)
+
+    def exec_module(self, module: "ModuleType") -> None:
+        self._refuse(getattr(module, "__file__", None))
+
+    def _refuse(self, origin: str | None) -> "NoReturn":
+        from ._errors import ContractViolation
+
+        importer = find_importer(2)
+        raise ContractViolation(
+            f"{self._name} may not be imported: {self._message}",
+            name=self._name,
+            path=origin,
+            importer=importer.name if importer is not None else None,
+            violations=[violation("contract.loader", self._message, self._at)],
+        )
+
+
+def refuse_unchecked(spec: "ModuleSpec", contracts: "Sequence[Plain]", registry: "Registry") -> "ModuleSpec | None":
+    """The spec of a protected module whose loader has no ``exec_module``, made to refuse it.
+
+    Such a loader (PEP 302 ``load_module`` only) runs the module's code in one call, with no
+    point to check before it: the import is refused, unless every contract on the module is
+    in warn mode, where a ``ContractWarning`` says so and the module loads unchecked.
+    """
+    name = spec.name
+    at = where(contracts[0], "")
+    message = (
+        f"its contract in {at} cannot be checked, since the loader {spec.loader!r} found for it has "
+        f"no exec_module (only the legacy load_module); load it with a PEP 451 loader, or remove the "
+        f"finder that serves it"
+    )
+    if all(registry.mode(contract) == "warn" for contract in contracts):
+        import warnings
+
+        from ._errors import ContractWarning
+
+        try:
+            warnings.warn(ContractWarning(f"{name} cannot be checked: {message}"), stacklevel=2)
+        except Warning:
+            pass  # a filter made the warning an error: refuse, as in raise mode
+        else:
+            return spec
+    # The spec's own class (ModuleSpec), with nothing of the unusable loader left in it.
+    return type(spec)(name, RefusingLoader(name, message, at), origin=spec.origin)  # type: ignore[arg-type]
+
+
+def __tracebackhide__(excinfo: "Any") -> bool:
     # pytest hides a frame whose globals say so (a callable decides per exception): a
     # violation's report then ends at the importing line with the contract's message.
+    # Imported here, like everywhere in this module: a passing import never needs _errors.
+    from ._errors import ContractViolation
+
     return isinstance(getattr(excinfo, "value", None), ContractViolation)
 
 
-_logger: Logger | None = None
+_logger: "Logger | None" = None
 
 
-def debug_logger() -> Logger | None:
+def debug_logger() -> "Logger | None":
     """The ``importspy_hook`` logger when it is enabled for DEBUG, else ``None``.
 
     Nobody can listen to a logger before ``logging`` is imported, and importing it costs
@@ -126,7 +185,7 @@ def debug_logger() -> Logger | None:
     return _logger if _logger.isEnabledFor(logging.DEBUG) else None
 
 
-def _logged(check: Callable[..., list[Violation]], name: str, origin: str | None, *args: Any) -> None:
+def _logged(check: "Callable[..., list[Violation]]", name: str, origin: str | None, *args: "Any") -> None:
     log = debug_logger()
     if log is None:
         check(name, origin, *args)
@@ -142,7 +201,11 @@ def _logged(check: Callable[..., list[Violation]], name: str, origin: str | None
     started = perf_counter()
     try:
         warned = check(name, origin, *args)
-    except ContractViolation as exc:
+    except ImportError as exc:  # a ContractViolation is one
+        from ._errors import ContractViolation
+
+        if not isinstance(exc, ContractViolation):
+            raise
         micros = (perf_counter() - started) * 1e6
         rules = ", ".join(v.rule for v in exc.violations)
         log.debug("%s imported%s: broken %s (%s), checked in %.0f us", name, who, phase, rules, micros)
@@ -156,8 +219,8 @@ def _logged(check: Callable[..., list[Violation]], name: str, origin: str | None
 
 
 def check_before(
-    name: str, origin: str | None, contracts: Sequence[Plain], registry: Registry, importer: Importer | None
-) -> list[Violation]:
+    name: str, origin: str | None, contracts: "Sequence[Plain]", registry: "Registry", importer: "Importer | None"
+) -> "list[Violation]":
     """Importer name, then runtime, then importer structure; raise or warn on violation.
 
     :returns: the violations that were only warned about.
@@ -175,7 +238,7 @@ def check_before(
                 elif phase == 1:
                     violations = check_runtime(contract, snap)
                 else:
-                    violations = check_members(contract, "importers.require", namespace, subject)
+                    violations = _check_members(contract, "importers.require", namespace, subject)
                 if violations:
                     found.append((contract, violations))
     finally:
@@ -186,7 +249,26 @@ def check_before(
     return []
 
 
-def check_readable(contract: Plain) -> list[Violation]:
+def _check_members(
+    contract: "Plain", section: str, namespace: "Mapping[str, object]", subject: str
+) -> "list[Violation]":
+    """``_structure.check_members``, imported only when ``contract`` has ``section`` at all."""
+    if section == "provides":
+        members: Plain | None = contract["provides"]
+    else:
+        importers: Plain | None = contract["importers"]
+        members = importers["require"] if importers is not None else None
+    if members is None:
+        return []
+    # Imported here: only contracts with importers.require or provides need the structure
+    # checks, and every module imported at the first protected import costs (docs/performance.rst).
+    # Called while this thread is marked as running a check, so the import is the hook's own.
+    from ._structure import check_members
+
+    return check_members(contract, section, namespace, subject)
+
+
+def check_readable(contract: "Plain") -> "list[Violation]":
     """Fail closed: a contract that could not be read at start-up refuses every import of its module.
 
     Activation stands such a contract in for a broken file whose module name it could still
@@ -195,12 +277,12 @@ def check_readable(contract: Plain) -> list[Violation]:
     problem: str | None = contract.get("unreadable")
     if problem is None:
         return []
-    return [Violation("contract.unreadable", problem, where(contract, ""))]
+    return [violation("contract.unreadable", problem, where(contract, ""))]
 
 
 def check_after(
-    name: str, origin: str | None, contracts: Sequence[Plain], registry: Registry, module: ModuleType
-) -> list[Violation]:
+    name: str, origin: str | None, contracts: "Sequence[Plain]", registry: "Registry", module: "ModuleType"
+) -> "list[Violation]":
     """``provides``: what the protected module must define once it ran.
 
     :returns: the violations that were only warned about.
@@ -209,7 +291,7 @@ def check_after(
     outer = enter_own_imports()
     try:
         for contract in contracts:
-            violations = check_members(contract, "provides", module.__dict__, name)
+            violations = _check_members(contract, "provides", module.__dict__, name)
             if violations:
                 found.append((contract, violations))
     finally:
@@ -219,17 +301,18 @@ def check_after(
     return []
 
 
-_KINDS: tuple[tuple[str, type[ContractViolation]], ...] = (
-    ("contract.", ContractViolation),
-    ("importers.allow", ImporterViolation),
-    ("importers.deny", ImporterViolation),
-    ("runtime.", RuntimeViolation),
-)
-
-
-def violation_class(rule: str) -> type[ContractViolation]:
+def violation_class(rule: str) -> "type[ContractViolation]":
     """The exception class for a rule id: the kind of its first violation decides."""
-    for prefix, cls in _KINDS:
+    # Imported here: only a violation needs the exception classes.
+    from ._errors import ContractViolation, ImporterViolation, RuntimeViolation, StructureViolation
+
+    kinds: tuple[tuple[str, type[ContractViolation]], ...] = (
+        ("contract.", ContractViolation),
+        ("importers.allow", ImporterViolation),
+        ("importers.deny", ImporterViolation),
+        ("runtime.", RuntimeViolation),
+    )
+    for prefix, cls in kinds:
         if rule.startswith(prefix):
             return cls
     return StructureViolation
@@ -239,10 +322,10 @@ def _report(
     header: str,
     name: str,
     origin: str | None,
-    importer: Importer | None,
-    found: list[tuple[Plain, list[Violation]]],
-    registry: Registry,
-) -> list[Violation]:
+    importer: "Importer | None",
+    found: "list[tuple[Plain, list[Violation]]]",
+    registry: "Registry",
+) -> "list[Violation]":
     raised: list[Violation] = []
     warned: list[Violation] = []
     for contract, violations in found:
@@ -251,8 +334,11 @@ def _report(
     # Before the warning, which a filter may turn into an exception: every violation is audited.
     sys.audit("importspy_hook.violation", name, importer_name, tuple(v.rule for v in raised + warned))
     if warned:
-        # Imported here: warnings is already loaded in practice, but not needed on success.
+        # Imported here: warnings is already loaded in practice, but not needed on success;
+        # _errors is loaded by the violations found.
         import warnings
+
+        from ._errors import ContractWarning
 
         text = f"{header}: " + "; ".join(v.message for v in warned)
         if importer is not None:

@@ -7,8 +7,9 @@ expression for any other pattern. Neither cost grows with the number of exact co
 ``re`` is only imported when a contract uses a pattern that needs it.
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations`` here: this module is imported at start-up or at the
+# first protected import, where importing ``__future__`` costs about 1.5 % of a bare start
+# (docs/performance.rst). Annotations that name type-only imports are quoted instead.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -50,15 +51,19 @@ class Registry:
         "_patterned",
     )
 
-    contracts: tuple[Plain, ...]
-    exact: dict[str, tuple[Plain, ...]]
+    contracts: "tuple[Plain, ...]"
+    exact: "dict[str, tuple[Plain, ...]]"
     prefixes: tuple[str, ...]
-    pattern: Callable[[str], Match[str] | None] | None
+    pattern: "Callable[[str], Match[str] | None] | None"
     on_violation: str | None
     ignore: tuple[str, ...]
 
     def __init__(
-        self, contracts: Iterable[Plain | Contract] = (), *, on_violation: str | None = None, ignore: Iterable[str] = ()
+        self,
+        contracts: "Iterable[Plain | Contract]" = (),
+        *,
+        on_violation: str | None = None,
+        ignore: "Iterable[str]" = (),
     ) -> None:
         if on_violation is not None and on_violation not in ON_VIOLATION:
             raise ValueError(f"on_violation must be 'raise' or 'warn', not {on_violation!r}")
@@ -111,7 +116,7 @@ class Registry:
             self.pattern = None
 
     @classmethod
-    def load(cls, contracts: PathSpec, *, on_violation: str | None = None) -> Registry:
+    def load(cls, contracts: "PathSpec", *, on_violation: str | None = None) -> "Registry":
         """Load every contract file in ``contracts`` (files and folders of ``*.yml``/``*.yaml``).
 
         Parsed contracts are kept in the compiled cache (``_cache``), so that a warm load
@@ -130,7 +135,7 @@ class Registry:
             return self._ignored is None or self._ignored(name) is None
         return False
 
-    def contracts_for(self, name: str) -> tuple[Plain, ...]:
+    def contracts_for(self, name: str) -> "tuple[Plain, ...]":
         """Every contract whose ``module`` matches ``name``: exact and patterns alike; none if ignored."""
         if self._ignored is not None and self._ignored(name) is not None:
             return ()
@@ -143,14 +148,14 @@ class Registry:
                 found.append(contract)
         return tuple(found)
 
-    def mode(self, contract: Plain) -> str:
+    def mode(self, contract: "Plain") -> str:
         """``"raise"`` or ``"warn"`` for ``contract``, after this registry's override."""
         return self.on_violation or contract["on_violation"]
 
     def __len__(self) -> int:
         return len(self.contracts)
 
-    def __iter__(self) -> Iterator[Plain]:
+    def __iter__(self) -> "Iterator[Plain]":
         return iter(self.contracts)
 
     def __repr__(self) -> str:
@@ -159,7 +164,7 @@ class Registry:
         return f"<Registry of {len(self.contracts)} contracts: {names}{more}>"
 
 
-def _as_plain(contract: Plain | Contract) -> Plain:
+def _as_plain(contract: "Plain | Contract") -> "Plain":
     if isinstance(contract, dict):
         return contract
     # Imported here: only attrs ``Contract`` objects need unstructuring.

@@ -10,19 +10,22 @@ costs about 15 ms, and ``inspect.signature`` is only a fallback for callables wi
 ``__code__`` (builtins, ``functools.partial``).
 """
 
-from __future__ import annotations
-
-from types import CodeType
-
 from ._checks import is_secret_name, where
 from ._errors import Violation
 
+# No ``from __future__ import annotations`` here: this module is imported at start-up or at the
+# first protected import, where importing ``__future__`` costs about 1.5 % of a bare start
+# (docs/performance.rst). Annotations that name type-only imports are quoted instead.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping, Sequence
     from typing import Any
 
     Plain = Mapping[str, Any]
+    from types import CodeType
+else:
+    # ``types.CodeType`` without importing ``types``: one module more at the first protected import.
+    CodeType = type((lambda: None).__code__)
 
 _MISSING = object()
 _CO_VARARGS = 0x04
@@ -32,7 +35,7 @@ _SHOWN_CHARS = 80
 _SECRET = "the value is secret and not shown"
 
 
-def check_members(contract: Plain, section: str, namespace: Mapping[str, object], subject: str) -> list[Violation]:
+def check_members(contract: "Plain", section: str, namespace: "Mapping[str, object]", subject: str) -> list[Violation]:
     """Check ``namespace`` against ``contract[section]`` (``importers.require`` or ``provides``).
 
     :param subject: how messages name the namespace's owner, such as ``the importer app.main``.
@@ -61,7 +64,7 @@ def check_members(contract: Plain, section: str, namespace: Mapping[str, object]
 class _MemberChecker:
     __slots__ = ("contract", "section", "subject", "found")
 
-    def __init__(self, contract: Plain, section: str, subject: str) -> None:
+    def __init__(self, contract: "Plain", section: str, subject: str) -> None:
         self.contract = contract
         self.section = section
         self.subject = subject
@@ -72,7 +75,7 @@ class _MemberChecker:
         self.found.append(Violation(f"{self.section}.{kind}.{problem}", f"{self.section}.{label} in {at}: {text}", at))
 
     def variable(
-        self, spec: Plain, namespace: Mapping[str, object], annotations: Mapping[str, object], path: str
+        self, spec: "Plain", namespace: "Mapping[str, object]", annotations: "Mapping[str, object]", path: str
     ) -> None:
         name: str = spec["name"]
         label = f"variables.{name}"
@@ -92,7 +95,7 @@ class _MemberChecker:
             )
         self.annotation(spec, annotations.get(name, _MISSING), "variable", path, label, name)
 
-    def annotation(self, spec: Plain, actual: object, kind: str, path: str, label: str, name: str) -> None:
+    def annotation(self, spec: "Plain", actual: object, kind: str, path: str, label: str, name: str) -> None:
         expected: str | None = spec["annotation"]
         if expected is None:
             return
@@ -107,7 +110,7 @@ class _MemberChecker:
                 f"{name} must be annotated {expected}, but it is annotated {spell(actual)}",
             )
 
-    def function(self, spec: Plain, namespace: Mapping[str, object], path: str) -> None:
+    def function(self, spec: "Plain", namespace: "Mapping[str, object]", path: str) -> None:
         name: str = spec["name"]
         label = f"functions.{name}"
         obj = namespace.get(name, _MISSING)
@@ -119,7 +122,7 @@ class _MemberChecker:
             return
         self.callable(spec, obj, "function", path, label, name)
 
-    def callable(self, spec: Plain, obj: object, kind: str, path: str, label: str, name: str) -> None:
+    def callable(self, spec: "Plain", obj: object, kind: str, path: str, label: str, name: str) -> None:
         arguments: Sequence[Plain] = spec["arguments"]
         returns: str | None = spec["returns"]
         if not arguments and returns is None:
@@ -162,7 +165,7 @@ class _MemberChecker:
                     f"{name} must be annotated -> {returns}, but it is annotated -> {spell(returned)}",
                 )
 
-    def klass(self, spec: Plain, namespace: Mapping[str, object], path: str) -> None:
+    def klass(self, spec: "Plain", namespace: "Mapping[str, object]", path: str) -> None:
         name: str = spec["name"]
         label = f"classes.{name}"
         cls = namespace.get(name, _MISSING)
@@ -216,7 +219,7 @@ class _MemberChecker:
                 continue
             self.callable(method, found, "method", method_path, method_label, qualified)
 
-    def attribute(self, spec: Plain, cls: type, mro: list[type], path: str, label: str, owner: str) -> None:
+    def attribute(self, spec: "Plain", cls: type, mro: list[type], path: str, label: str, owner: str) -> None:
         name: str = spec["name"]
         label = f"{label}.{name}"
         qualified = f"{owner}.{name}"
@@ -280,7 +283,7 @@ def _class_lookup(mro: list[type], name: str) -> object:
     return _MISSING
 
 
-def _own_annotations(cls: type) -> Mapping[str, object]:
+def _own_annotations(cls: type) -> "Mapping[str, object]":
     own = cls.__dict__.get("__annotations__")
     if own is None and "__annotate__" in cls.__dict__:  # 3.14: annotations are computed lazily
         own = getattr(cls, "__annotations__", None)
@@ -321,7 +324,7 @@ def _has_nested_code(code: CodeType) -> bool:
     return any(hasattr(const, "co_code") for const in code.co_consts)
 
 
-def _code_tree(code: CodeType) -> Iterator[CodeType]:
+def _code_tree(code: CodeType) -> "Iterator[CodeType]":
     yield code
     for const in code.co_consts:
         if hasattr(const, "co_code"):

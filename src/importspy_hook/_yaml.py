@@ -154,7 +154,14 @@ class _Builder:
                     f"booleans, null, lists and mappings; remove the tag",
                 )
                 return None
-            return self.constructor.construct_object(node, deep=True)  # type: ignore[attr-defined]
+            try:
+                return self.constructor.construct_object(node, deep=True)  # type: ignore[attr-defined]
+            except (ValueError, ArithmeticError):
+                # ruamel.yaml resolves some plain scalars to a number it then cannot build
+                # (``._`` is a YAML 1.1 float to its resolver, and ``float(".")`` fails).
+                kind = tag.rpartition(":")[2]
+                self.problem(node, f"{node.value!r} cannot be read as a {kind}; quote it to make it text")
+                return None
         if isinstance(node, SequenceNode):
             if tag != _CORE + "seq":
                 self.problem(node, f"the tag {tag} is not allowed on a list; remove it")
