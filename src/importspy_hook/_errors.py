@@ -157,3 +157,18 @@ def _locate(file: str, line: int | None, column: int | None) -> str:
 
 class ContractWarning(UserWarning):
     """A contract with ``on_violation: warn`` was broken, or the hook cannot guard a module."""
+
+
+# Tracebacks, reprs and pickles name these as users import and catch them
+# (``importspy_hook.ImporterViolation``); the package serves each name lazily.
+for _public in (
+    Violation,
+    ContractViolation,
+    ImporterViolation,
+    RuntimeViolation,
+    StructureViolation,
+    ContractError,
+    ContractWarning,
+):
+    _public.__module__ = "importspy_hook"
+del _public
