@@ -381,7 +381,7 @@ class TestRunAsMain:
     def test_python_m_of_a_module_with_importers_allow_is_refused(self, project: Project) -> None:
         result = project.write(RUN_AS_MAIN).python("-m", "tool")
         assert result.returncode == 1
-        assert "tool may not be imported by code outside any Python module" in result.stderr
+        assert "tool may not be run by python -m" in result.stderr
         assert "importers.allow" in result.stderr
         assert not (project.root / "side-effect").exists()
 

@@ -74,7 +74,7 @@ class GuardedLoader:
         # such a run like an import by runpy's caller (under ``python -m`` only runpy frames
         # are on the stack, so the importer is None). Other callers only look at the code.
         if sys._getframe(1).f_globals.get("__name__") == "runpy":
-            _logged(check_before, fullname, self._origin, self._contracts, self._registry, find_importer(1))
+            _logged(check_before, fullname, self._origin, self._contracts, self._registry, find_importer(1), run=True)
         code: CodeType | None = self._real.get_code(fullname)
         return code
 
@@ -185,10 +185,12 @@ def debug_logger() -> "Logger | None":
     return _logger if _logger.isEnabledFor(logging.DEBUG) else None
 
 
-def _logged(check: "Callable[..., list[Violation]]", name: str, origin: str | None, *args: "Any") -> None:
+def _logged(
+    check: "Callable[..., list[Violation]]", name: str, origin: str | None, *args: "Any", **options: "Any"
+) -> None:
     log = debug_logger()
     if log is None:
-        check(name, origin, *args)
+        check(name, origin, *args, **options)
         return
     # Imported here: time is built in and cheap, but only the DEBUG log needs it.
     from time import perf_counter
@@ -200,7 +202,7 @@ def _logged(check: "Callable[..., list[Violation]]", name: str, origin: str | No
         who = f" by {importer.name or '<unnamed code>'}" if importer is not None else " by code outside any module"
     started = perf_counter()
     try:
-        warned = check(name, origin, *args)
+        warned = check(name, origin, *args, **options)
     except ImportError as exc:  # a ContractViolation is one
         from ._errors import ContractViolation
 
@@ -219,7 +221,13 @@ def _logged(check: "Callable[..., list[Violation]]", name: str, origin: str | No
 
 
 def check_before(
-    name: str, origin: str | None, contracts: "Sequence[Plain]", registry: "Registry", importer: "Importer | None"
+    name: str,
+    origin: str | None,
+    contracts: "Sequence[Plain]",
+    registry: "Registry",
+    importer: "Importer | None",
+    *,
+    run: bool = False,
 ) -> "list[Violation]":
     """Importer name, then runtime, then importer structure; raise or warn on violation.
 
@@ -244,8 +252,12 @@ def check_before(
     finally:
         leave_own_imports(outer)
     if found:
-        who = importer.describe() if importer is not None else "code outside any Python module"
-        return _report(f"{name} may not be imported by {who}", name, origin, importer, found, registry)
+        if importer is not None:
+            who = importer.describe()
+        else:
+            who = "python -m" if run else "code outside any Python module"
+        verb = "run" if run else "imported"
+        return _report(f"{name} may not be {verb} by {who}", name, origin, importer, found, registry)
     return []
 
 
