@@ -403,7 +403,7 @@ class TestRunAsMain:
         refused = project.python("-c", "import intruder")
         assert refused.returncode == 1
         # runpy re-raises a plain ImportError; ours is its __cause__.
-        assert "ImporterViolation: tool may not be imported by intruder" in refused.stderr, refused.output
+        assert "ImporterViolation: tool may not be run by intruder" in refused.stderr, refused.output
         assert not (project.root / "side-effect").exists()
 
 
