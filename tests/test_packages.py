@@ -164,6 +164,25 @@ def run(python: Path, project: Project, code: str) -> Result:
     return Result(done.returncode, done.stdout, done.stderr)
 
 
+def command(python: Path, project: Project, *args: str) -> Result:
+    """``python -m importspy_hook ARGS`` with the environment's interpreter, in the project."""
+    from conftest import Result
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("IMPORTSPY_HOOK_", "PYTHON"))}
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    env["IMPORTSPY_HOOK_CACHE_DIR"] = str(project.root / "cache")
+    done = subprocess.run(
+        [python, "-m", "importspy_hook", *args],
+        cwd=project.root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    return Result(done.returncode, done.stdout, done.stderr)
+
+
 REPORT = """
     import importspy_hook, pathlib
     try:
@@ -207,6 +226,33 @@ class TestShippedContracts:
         project.write({"contracts/.keep": "", "pyproject.toml": "[tool.importspy-hook]\nentry_points = true\n"})
         result = run(shipper_python, project, report())
         assert "VIOLATION ImporterViolation __main__ ['importers.allow']" in result.stdout, result.output
+
+
+class TestCommandLine:
+    def test_list_and_lint_read_shipped_contracts_when_configured(self, project: Project, shipper_python: Path) -> None:
+        project.write({"pyproject.toml": "[tool.importspy-hook]\nentry_points = true\n"})
+        listed = command(shipper_python, project, "list")
+        assert listed.returncode == 0, listed.output
+        assert "shipper/contracts/shipper.secret.yml:2" in listed.stdout
+        linted = command(shipper_python, project, "lint")
+        assert "1 contract file: no problems" in linted.stderr, linted.output
+
+    def test_shipped_contracts_stay_out_unless_configured(self, project: Project, shipper_python: Path) -> None:
+        project.write({"contracts/.keep": ""})
+        listed = command(shipper_python, project, "list")
+        assert listed.returncode == 0, listed.output
+        assert "shipper.secret" not in listed.stdout
+
+    def test_lint_reports_a_shipped_contract_that_reaches_too_far(
+        self, project: Project, overreach_python: Path
+    ) -> None:
+        project.write({"contracts/.keep": "", "pyproject.toml": "[tool.importspy-hook]\nentry_points = true\n"})
+        linted = command(overreach_python, project, "lint")
+        assert linted.returncode == 2, linted.output
+        assert "app.core.yml:1: module: app.core is not a module of distribution overreach" in linted.stdout
+        listed = command(overreach_python, project, "list")
+        assert listed.returncode == 2, listed.output
+        assert "module: app.core is not a module of distribution overreach" in listed.stderr
 
 
 class TestConflicts:

@@ -58,7 +58,7 @@ def package_contracts() -> "list[Plain]":
     for dist_name, folder, owned in shipped_folders():
         for file in contract_files(folder):
             plain = compiled_contract(file)
-            _check_owned(plain, dist_name, set(owned))
+            check_owned(plain, dist_name, set(owned))
             plain["distribution"] = dist_name
             found.append(plain)
     return found
@@ -226,7 +226,9 @@ def _governs_only(module: str, owned: set[str]) -> bool:
     return any(module == top or module.startswith(top + ".") for top in owned)
 
 
-def _check_owned(plain: "Plain", dist_name: str, owned: set[str]) -> None:
+def check_owned(plain: "Plain", dist_name: str, owned: set[str]) -> None:
+    """:raises ContractError: when ``plain`` governs a module outside ``owned``, the top-level
+    modules of distribution ``dist_name`` that ships it."""
     module: str = plain["module"]
     if _governs_only(module, owned):
         return
