@@ -368,3 +368,19 @@ class TestDiscoveryCache:
         warm = run(shipper_python, project, WARM)
         assert "METADATA False" in warm.stdout, warm.output
         assert "GUARDED shipper.secret ['importers.allow']" in warm.stdout
+
+    def test_an_editable_install_is_picked_up_and_its_contracts_follow_edits(
+        self, project: Project, own_python: Path, tmp_path_factory: pytest.TempPathFactory
+    ) -> None:
+        source = _write(tmp_path_factory.mktemp("courier-source"), COURIER)
+        project.write({"contracts/.keep": ""})
+        run(own_python, project, WARM)  # the discovery cache, before the editable install
+        pip(own_python, "install", "-q", "--no-deps", "-e", source)
+        installed = run(own_python, project, WARM)
+        assert "GUARDED courier.private ['importers.allow']" in installed.stdout, installed.output
+        # The contract is edited in the project: no reinstall, the compiled cache sees the file.
+        contract = source / "src/courier/contracts/courier.private.yml"
+        contract.write_text("module: courier.private\nimporters:\n  allow: ['__main__']\n", encoding="utf-8")
+        edited = run(own_python, project, WARM)
+        assert "METADATA False" in edited.stdout, edited.output
+        assert "IMPORTED courier.private" in edited.stdout

@@ -96,7 +96,7 @@ def installed_key() -> "tuple[tuple[str, Any], ...]":
     writes files into its script folder (``sys.path[0]``).
     """
     key: list[tuple[str, Any]] = []
-    for entry in sys.path:
+    for entry in _path_entries():
         where = entry or "."
         try:
             names = os.listdir(where)
@@ -129,11 +129,17 @@ def discovery_cache() -> str:
     # Imported here, with the compiled cache's conventions (IMPORTSPY_HOOK_CACHE_DIR, XDG).
     from ._cache import SUFFIX, _path_hash, user_cache_dir
 
-    name = "\0".join([sys.executable, *sys.path])
+    name = "\0".join([sys.executable or "", *_path_entries()])
     return os.path.join(user_cache_dir(), f"entry-points-{_path_hash(name):016x}{SUFFIX}")
 
 
+def _path_entries() -> list[str]:
+    # importlib.metadata searches only the str entries of sys.path, as the path finder does.
+    return [entry for entry in sys.path if isinstance(entry, str)]
+
+
 def _tag() -> str:
+    # Imported here like the rest of the cache machinery: only entry_points=True needs it.
     from ._cache import tag
 
     return tag() + " entry-points"
@@ -157,11 +163,17 @@ def _read_discovery(cache_file: str, key: object) -> "list[Shipped] | None":
         return None
     found = []
     for item in data[2]:
-        if not (type(item) is tuple and len(item) == 3 and type(item[0]) is str and type(item[1]) is str):
+        if not (
+            type(item) is tuple
+            and len(item) == 3
+            and type(item[0]) is str
+            and type(item[1]) is str
+            and type(item[2]) is tuple
+        ):
             return None
         if not os.path.isdir(item[1]):
             return None  # an editable project that moved: find the folder again
-        found.append((item[0], item[1], tuple(item[2])))
+        found.append(item)
     return found
 
 
