@@ -68,6 +68,29 @@ OVERREACH = {
 }
 
 
+COURIER = {
+    "pyproject.toml": """
+        [build-system]
+        requires = ["hatchling"]
+        build-backend = "hatchling.build"
+
+        [project]
+        name = "courier"
+        version = "1.0"
+
+        [project.entry-points."importspy_hook.contracts"]
+        courier = "courier:contracts"
+    """,
+    "src/courier/__init__.py": "",
+    "src/courier/private.py": "",
+    "src/courier/contracts/courier.private.yml": """
+        module: courier.private
+        importers:
+          allow: ["courier.*"]
+    """,
+}
+
+
 def _write(root: Path, files: dict[str, str]) -> Path:
     for name, text in files.items():
         path = root / name
@@ -101,7 +124,10 @@ def _environment(root: Path, wheels: list[Path]) -> Path:
 @pytest.fixture(scope="session")
 def wheels(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("distributions")
-    sources = [_write(root / name, files) for name, files in (("shipper", SHIPPER), ("overreach", OVERREACH))]
+    sources = [
+        _write(root / name, files)
+        for name, files in (("shipper", SHIPPER), ("overreach", OVERREACH), ("courier", COURIER))
+    ]
     out = root / "wheels"
     done = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", out, *sources],
@@ -130,8 +156,29 @@ def run(python: Path, project: Project, code: str) -> Result:
     (project.root / "main.py").write_text(textwrap.dedent(code).lstrip("\n"), encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("IMPORTSPY_HOOK_", "PYTHON"))}
     env["PYTHONDONTWRITEBYTECODE"] = "1"
+    # The discovery cache of each test lives in its project, never in the user's cache folder.
+    env["IMPORTSPY_HOOK_CACHE_DIR"] = str(project.root / "cache")
     done = subprocess.run(
         [python, "main.py"], cwd=project.root, env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+    return Result(done.returncode, done.stdout, done.stderr)
+
+
+def command(python: Path, project: Project, *args: str) -> Result:
+    """``python -m importspy_hook ARGS`` with the environment's interpreter, in the project."""
+    from conftest import Result
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("IMPORTSPY_HOOK_", "PYTHON"))}
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    env["IMPORTSPY_HOOK_CACHE_DIR"] = str(project.root / "cache")
+    done = subprocess.run(
+        [python, "-m", "importspy_hook", *args],
+        cwd=project.root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     return Result(done.returncode, done.stdout, done.stderr)
 
@@ -181,6 +228,33 @@ class TestShippedContracts:
         assert "VIOLATION ImporterViolation __main__ ['importers.allow']" in result.stdout, result.output
 
 
+class TestCommandLine:
+    def test_list_and_lint_read_shipped_contracts_when_configured(self, project: Project, shipper_python: Path) -> None:
+        project.write({"pyproject.toml": "[tool.importspy-hook]\nentry_points = true\n"})
+        listed = command(shipper_python, project, "list")
+        assert listed.returncode == 0, listed.output
+        assert "shipper/contracts/shipper.secret.yml:2" in listed.stdout
+        linted = command(shipper_python, project, "lint")
+        assert "1 contract file: no problems" in linted.stderr, linted.output
+
+    def test_shipped_contracts_stay_out_unless_configured(self, project: Project, shipper_python: Path) -> None:
+        project.write({"contracts/.keep": ""})
+        listed = command(shipper_python, project, "list")
+        assert listed.returncode == 0, listed.output
+        assert "shipper.secret" not in listed.stdout
+
+    def test_lint_reports_a_shipped_contract_that_reaches_too_far(
+        self, project: Project, overreach_python: Path
+    ) -> None:
+        project.write({"contracts/.keep": "", "pyproject.toml": "[tool.importspy-hook]\nentry_points = true\n"})
+        linted = command(overreach_python, project, "lint")
+        assert linted.returncode == 2, linted.output
+        assert "app.core.yml:1: module: app.core is not a module of distribution overreach" in linted.stdout
+        listed = command(overreach_python, project, "list")
+        assert listed.returncode == 2, listed.output
+        assert "module: app.core is not a module of distribution overreach" in listed.stderr
+
+
 class TestConflicts:
     def test_application_and_package_contracts_for_one_module_both_apply(
         self, project: Project, shipper_python: Path
@@ -215,3 +289,98 @@ class TestConflicts:
             "which ships this contract; a package's contract may only govern its own modules (overreach and "
             "their submodules)"
         ) in result.stdout
+
+
+def pip(python: Path, *args: str | Path) -> None:
+    """Run pip of the environment running these tests on the environment of ``python``."""
+    done = subprocess.run(
+        [sys.executable, "-m", "pip", "--python", python, *args], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.fixture
+def own_python(tmp_path_factory: pytest.TempPathFactory, wheels: dict[str, Path]) -> Path:
+    """An environment of this test's own, with shipper installed: the test may change it."""
+    return _environment(tmp_path_factory.mktemp("venv-own"), [wheels["shipper"]])
+
+
+WARM = """
+    import importspy_hook, sys
+    importspy_hook.install('contracts', entry_points=True)
+    print("METADATA", "importlib.metadata" in sys.modules)
+    print("YAML", "ruamel.yaml" in sys.modules)
+    for name in ("shipper.secret", "courier.private"):
+        try:
+            __import__(name)
+        except importspy_hook.ContractViolation as exc:
+            print("GUARDED", name, sorted(v.rule for v in exc.violations))
+        except ImportError:
+            print("MISSING", name)
+        else:
+            print("IMPORTED", name)
+"""
+
+
+class TestDiscoveryCache:
+    def test_a_warm_start_reads_neither_entry_points_nor_yaml(self, project: Project, shipper_python: Path) -> None:
+        project.write({"contracts/.keep": ""})
+        cold = run(shipper_python, project, WARM)
+        assert "METADATA True" in cold.stdout, cold.output
+        warm = run(shipper_python, project, WARM)
+        assert "METADATA False" in warm.stdout, warm.output
+        assert "YAML False" in warm.stdout
+        assert "GUARDED shipper.secret ['importers.allow']" in warm.stdout
+
+    def test_a_distribution_installed_since_is_picked_up(
+        self, project: Project, own_python: Path, wheels: dict[str, Path]
+    ) -> None:
+        project.write({"contracts/.keep": ""})
+        before = run(own_python, project, WARM)
+        assert "MISSING courier.private" in before.stdout, before.output
+        pip(own_python, "install", "-q", "--no-deps", "--no-index", wheels["courier"])
+        after = run(own_python, project, WARM)
+        assert "METADATA True" in after.stdout, after.output  # the cache was stale: read again
+        assert "GUARDED courier.private ['importers.allow']" in after.stdout
+        assert "GUARDED shipper.secret ['importers.allow']" in after.stdout
+
+    def test_an_uninstalled_distribution_no_longer_contributes_contracts(
+        self, project: Project, own_python: Path, wheels: dict[str, Path]
+    ) -> None:
+        pip(own_python, "install", "-q", "--no-deps", "--no-index", wheels["courier"])
+        project.write({"contracts/.keep": ""})
+        before = run(own_python, project, WARM)
+        assert "GUARDED courier.private ['importers.allow']" in before.stdout, before.output
+        pip(own_python, "uninstall", "-q", "-y", "courier")
+        after = run(own_python, project, WARM)
+        assert "MISSING courier.private" in after.stdout, after.output
+        assert "GUARDED shipper.secret ['importers.allow']" in after.stdout
+
+    def test_a_corrupt_cache_file_is_rebuilt(self, project: Project, shipper_python: Path) -> None:
+        project.write({"contracts/.keep": ""})
+        run(shipper_python, project, WARM)
+        written = list((project.root / "cache").glob("entry-points-*.marshal"))
+        assert len(written) == 1, written
+        written[0].write_bytes(b"\x00 not marshal data")
+        rebuilt = run(shipper_python, project, WARM)
+        assert "METADATA True" in rebuilt.stdout, rebuilt.output
+        assert "GUARDED shipper.secret ['importers.allow']" in rebuilt.stdout
+        warm = run(shipper_python, project, WARM)
+        assert "METADATA False" in warm.stdout, warm.output
+        assert "GUARDED shipper.secret ['importers.allow']" in warm.stdout
+
+    def test_an_editable_install_is_picked_up_and_its_contracts_follow_edits(
+        self, project: Project, own_python: Path, tmp_path_factory: pytest.TempPathFactory
+    ) -> None:
+        source = _write(tmp_path_factory.mktemp("courier-source"), COURIER)
+        project.write({"contracts/.keep": ""})
+        run(own_python, project, WARM)  # the discovery cache, before the editable install
+        pip(own_python, "install", "-q", "--no-deps", "-e", source)
+        installed = run(own_python, project, WARM)
+        assert "GUARDED courier.private ['importers.allow']" in installed.stdout, installed.output
+        # The contract is edited in the project: no reinstall, the compiled cache sees the file.
+        contract = source / "src/courier/contracts/courier.private.yml"
+        contract.write_text("module: courier.private\nimporters:\n  allow: ['__main__']\n", encoding="utf-8")
+        edited = run(own_python, project, WARM)
+        assert "METADATA False" in edited.stdout, edited.output
+        assert "IMPORTED courier.private" in edited.stdout

@@ -84,6 +84,9 @@ def runtime_report(registry: Registry) -> Report:
     snap = snapshot()
     outcomes = []
     for contract in registry.contracts:
+        module = contract["module"]
+        if not any(char in module for char in "*?[") and not registry.contracts_for(module):
+            continue  # ignored by the configuration: the hook never checks it
         violations = check_runtime(contract, snap)
         findings = _findings(registry, contract, contract["module"], None, violations)
         checked = ("runtime",) if contract["runtime"] else ()
@@ -129,7 +132,7 @@ def _check_target(
         # Like the hook: a module whose runtime does not hold is not run at all.
         return outcomes
 
-    guarded = _CommandRegistry(registry.contracts, direct)
+    guarded = _CommandRegistry(registry.contracts, direct, registry.ignore)
     added_path = target.root is not None and target.root not in sys.path
     if added_path:
         sys.path.insert(0, str(target.root))
@@ -208,8 +211,8 @@ class _CommandRegistry(Registry):
 
     __slots__ = ("direct", "seen")
 
-    def __init__(self, contracts: Iterable[Plain], direct: Sequence[str]) -> None:
-        super().__init__(contracts, on_violation="raise")
+    def __init__(self, contracts: Iterable[Plain], direct: Sequence[str], ignore: Iterable[str] = ()) -> None:
+        super().__init__(contracts, on_violation="raise", ignore=ignore)
         self.direct = frozenset(direct)
         self.seen: dict[str, tuple[Plain, ...]] = {}
 

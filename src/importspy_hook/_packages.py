@@ -17,12 +17,14 @@ This guards against a package's contracts reaching too far by mistake; it is not
 against a hostile distribution, which can run code when it is installed or imported.
 """
 
-from __future__ import annotations
-
+import marshal
 import os
+import sys
 
 from ._errors import ContractError
 
+# No ``from __future__ import annotations``: with entry_points on, this module is imported at
+# start-up, where importing ``__future__`` costs about 1.5 % of a bare start (as in _cache.py).
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -30,42 +32,167 @@ if TYPE_CHECKING:
     from typing import Any
 
     Plain = Mapping[str, Any]
+    #: What discovery finds for one entry point: distribution name, contracts folder, the
+    #: distribution's top-level modules.
+    Shipped = tuple[str, str, tuple[str, ...]]
 
 GROUP = "importspy_hook.contracts"
-_WILDCARDS = "*?["
+_METADATA_SUFFIXES = (".dist-info", ".egg-info")
 
 
-def package_contracts() -> list[Plain]:
+def package_contracts() -> "list[Plain]":
     """The contracts of every installed distribution's ``importspy_hook.contracts`` entry points.
 
     Each is the plain data of the contract with ``distribution`` set to the distribution name.
+    The entry points are read from the discovery cache when no distribution was installed,
+    upgraded or removed since (:func:`shipped_folders`), and the contracts from the compiled
+    contract cache, so that a warm start imports neither ``importlib.metadata`` nor the YAML side.
 
     :raises ContractError: for a folder that does not exist, an invalid contract, or a
         contract for a module outside its distribution.
     """
-    # Imported here: reading entry points scans every installed distribution's metadata,
-    # which only install(entry_points=True) asks for.
-    from importlib.metadata import entry_points
-
-    from ._convert import to_plain
-    from ._load import contract_files, load_contract
+    # Imported here: the compiled cache is only needed once distributions ship contracts.
+    from ._cache import compiled_contract, contract_files
 
     found: list[Plain] = []
-    for entry in sorted(entry_points(group=GROUP), key=lambda e: (e.name, e.value)):
-        dist = entry.dist
-        dist_name = dist.metadata["Name"] if dist is not None else entry.name
-        folder = _folder(entry, dist_name)
-        owned = owned_modules(dist) or {entry.module.partition(".")[0]}
+    for dist_name, folder, owned in shipped_folders():
         for file in contract_files(folder):
-            contract = load_contract(file)
-            plain = dict(to_plain(contract))
-            _check_owned(plain, dist_name, owned)
+            plain = compiled_contract(file)
+            check_owned(plain, dist_name, set(owned))
             plain["distribution"] = dist_name
             found.append(plain)
     return found
 
 
-def _folder(entry: EntryPoint, dist_name: str) -> str:
+def shipped_folders() -> "list[Shipped]":
+    """``(distribution, contracts folder, top-level modules)`` of each entry point of the group.
+
+    Read from the discovery cache when its key still matches :func:`installed_key`, otherwise
+    found with ``importlib.metadata`` and stored.
+
+    :raises ContractError: for an entry point whose folder does not exist (never cached).
+    """
+    key = installed_key()
+    cache_file = discovery_cache()
+    cached = _read_discovery(cache_file, key)
+    if cached is not None:
+        return cached
+    found = _discover()
+    # Imported here: only a cold start writes the cache.
+    from ._cache import _write_atomically
+
+    _write_atomically(cache_file, marshal.dumps((_tag(), key, tuple(found))), ignore_marker=False)
+    return found
+
+
+def installed_key() -> "tuple[tuple[str, Any], ...]":
+    """What changes whenever a distribution is installed, upgraded or removed on ``sys.path``.
+
+    For each ``sys.path`` entry: the names of its ``*.dist-info`` and ``*.egg-info`` folders
+    with their ``st_mtime_ns`` (a folder's mtime changes when a file is created in it, and pip
+    writes a new metadata folder on every install, upgrade and reinstall), the ``st_mtime_ns``
+    of a zip file, or ``None`` for an entry that is missing or cannot be read. Listing the
+    entries rather than keying on the folders' own mtime keeps the cache warm when a program
+    writes files into its script folder (``sys.path[0]``).
+    """
+    key: list[tuple[str, Any]] = []
+    for entry in _path_entries():
+        where = entry or "."
+        try:
+            names = os.listdir(where)
+        except NotADirectoryError:
+            try:
+                key.append((entry, os.stat(where).st_mtime_ns))
+            except OSError:
+                key.append((entry, None))
+            continue
+        except OSError:
+            key.append((entry, None))
+            continue
+        listed = []
+        for name in sorted(names):
+            if name.endswith(_METADATA_SUFFIXES):
+                try:
+                    listed.append((name, os.stat(os.path.join(where, name)).st_mtime_ns))
+                except OSError:
+                    listed.append((name, -1))
+        key.append((entry, tuple(listed)))
+    return tuple(key)
+
+
+def discovery_cache() -> str:
+    """The discovery cache file of this interpreter and ``sys.path``, in the user's cache folder.
+
+    One file per interpreter and ``sys.path``, so that programs started from different folders
+    in one environment do not overwrite each other's entry.
+    """
+    # Imported here, with the compiled cache's conventions (IMPORTSPY_HOOK_CACHE_DIR, XDG).
+    from ._cache import SUFFIX, _path_hash, user_cache_dir
+
+    name = "\0".join([sys.executable or "", *_path_entries()])
+    return os.path.join(user_cache_dir(), f"entry-points-{_path_hash(name):016x}{SUFFIX}")
+
+
+def _path_entries() -> list[str]:
+    # importlib.metadata searches only the str entries of sys.path, as the path finder does.
+    return [entry for entry in sys.path if isinstance(entry, str)]
+
+
+def _tag() -> str:
+    # Imported here like the rest of the cache machinery: only entry_points=True needs it.
+    from ._cache import tag
+
+    return tag() + " entry-points"
+
+
+def _read_discovery(cache_file: str, key: object) -> "list[Shipped] | None":
+    """The cached discovery when ``cache_file`` holds one for ``key`` whose folders all exist;
+    ``None`` when it is missing, corrupt, of another version or stale (it is then rebuilt)."""
+    from ._cache import _read_bytes
+
+    read = _read_bytes(cache_file, 1 << 26)
+    if read is None:
+        return None
+    try:
+        data = marshal.loads(read[1])
+    except Exception:
+        return None  # truncated, or not marshal data: rebuild it
+    if not (type(data) is tuple and len(data) == 3 and data[0] == _tag() and data[1] == key):
+        return None
+    if type(data[2]) is not tuple:
+        return None
+    found = []
+    for item in data[2]:
+        if not (
+            type(item) is tuple
+            and len(item) == 3
+            and type(item[0]) is str
+            and type(item[1]) is str
+            and type(item[2]) is tuple
+        ):
+            return None
+        if not os.path.isdir(item[1]):
+            return None  # an editable project that moved: find the folder again
+        found.append(item)
+    return found
+
+
+def _discover() -> "list[Shipped]":
+    # Imported here: reading entry points scans every installed distribution's metadata, and
+    # importing importlib.metadata is most of its cost (docs/ecosystem.rst); a warm start skips it.
+    from importlib.metadata import entry_points
+
+    found: list[Shipped] = []
+    for entry in sorted(entry_points(group=GROUP), key=lambda e: (e.name, e.value)):
+        dist = entry.dist
+        dist_name = dist.metadata["Name"] if dist is not None else entry.name
+        folder = _folder(entry, dist_name)
+        owned = owned_modules(dist) or {entry.module.partition(".")[0]}
+        found.append((dist_name, folder, tuple(sorted(owned))))
+    return found
+
+
+def _folder(entry: "EntryPoint", dist_name: str) -> str:
     # Imported here: find_spec is only needed to locate a package's files.
     from importlib.util import find_spec
 
@@ -88,7 +215,7 @@ def _folder(entry: EntryPoint, dist_name: str) -> str:
     return folder
 
 
-def owned_modules(dist: Distribution | None) -> set[str]:
+def owned_modules(dist: "Distribution | None") -> set[str]:
     """The top-level module names ``dist`` installed, from its ``top_level.txt`` and ``RECORD``."""
     if dist is None:
         return set()
@@ -111,7 +238,9 @@ def _governs_only(module: str, owned: set[str]) -> bool:
     return any(module == top or module.startswith(top + ".") for top in owned)
 
 
-def _check_owned(plain: Plain, dist_name: str, owned: set[str]) -> None:
+def check_owned(plain: "Plain", dist_name: str, owned: set[str]) -> None:
+    """:raises ContractError: when ``plain`` governs a module outside ``owned``, the top-level
+    modules of distribution ``dist_name`` that ships it."""
     module: str = plain["module"]
     if _governs_only(module, owned):
         return

@@ -23,6 +23,7 @@ from ._errors import ContractError
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
+    from ._config import Settings
     from ._contract import Contract
     from ._registry import Registry
 
@@ -108,7 +109,11 @@ def cli(debug: bool) -> None:
 
 
 def load_registry(contracts: Sequence[str], extra: Sequence[str] = (), *, optional: bool = False) -> Registry:
-    """Every contract in ``contracts`` (default ``./contracts``) and the ``extra`` files.
+    """Every contract in ``contracts`` (default: the configured contracts, else ``./contracts``)
+    and the ``extra`` files.
+
+    Without ``contracts``, the configuration is honoured as ``install()`` reads it: ``ignore``
+    and ``entry_points`` of ``[tool.importspy-hook]`` as well as ``contracts``.
 
     :param optional: whether a missing default folder simply means no contracts.
     :raises Problem: when the default folder is missing and nothing else was given.
@@ -117,32 +122,54 @@ def load_registry(contracts: Sequence[str], extra: Sequence[str] = (), *, option
     from ._registry import Registry
 
     paths = list(contracts)
+    settings = None
     if not paths:
-        paths = configured_contracts()
+        settings = configured_settings()
+        paths = configured_contracts(settings)
     if not paths:
         if Path(DEFAULT_CONTRACTS).is_dir():
             paths.append(DEFAULT_CONTRACTS)
-        elif not extra and not optional:
+        elif not extra and not optional and not (settings is not None and settings.entry_points):
             raise Problem(
                 f"no contracts folder at ./{DEFAULT_CONTRACTS} (the default); pass --contracts PATH, "
                 f"or run from the folder that holds {DEFAULT_CONTRACTS}/"
             )
-    loaded, errors = load_files([*paths, *extra])
+    files, errors = load_files([*paths, *extra])
+    loaded: list[Any] = list(files)  # parsed contracts, and the plain data of shipped ones
+    if settings is not None and settings.entry_points:
+        from ._packages import package_contracts
+
+        try:
+            loaded.extend(package_contracts())
+        except ContractError as exc:
+            errors.append(exc)
     if errors:
         raise ContractProblems(errors)
-    return Registry(loaded)
+    return Registry(loaded, ignore=settings.ignore if settings is not None else ())
 
 
-def configured_contracts() -> list[str]:
-    """``IMPORTSPY_HOOK_CONTRACTS``, else ``contracts`` of ``[tool.importspy-hook]`` in the nearest
-    pyproject.toml, as ``install()`` reads them; empty when neither is set.
+def configured_settings() -> Settings:
+    """The settings ``install()`` reads without arguments: ``IMPORTSPY_HOOK_CONTRACTS``, then
+    ``[tool.importspy-hook]`` in the nearest pyproject.toml, then the defaults.
 
     :raises ContractError: for an invalid pyproject.toml table.
     """
     from . import _config
 
-    # The other settings are given so that only the contracts are looked up.
-    configured = _config.resolve(on_violation="raise", ignore=(), entry_points=False).contracts
+    # on_violation is given: the commands report every broken rule whatever the mode, so an
+    # IMPORTSPY_HOOK_ON_VIOLATION setting neither matters nor is checked here.
+    return _config.resolve(on_violation="raise")
+
+
+def configured_contracts(settings: Settings | None = None) -> list[str]:
+    """The configured contract paths (see :func:`configured_settings`); empty when neither
+    ``IMPORTSPY_HOOK_CONTRACTS`` nor ``contracts`` in pyproject.toml is set.
+
+    :raises ContractError: for an invalid pyproject.toml table.
+    """
+    from . import _config
+
+    configured = (settings or configured_settings()).contracts
     return [] if configured == (_config.DEFAULT_CONTRACTS,) else list(configured)
 
 
@@ -316,12 +343,24 @@ def lint(paths: tuple[str, ...]) -> None:
     """
     from ._load import contract_files
 
-    targets = list(paths) or configured_contracts() or [DEFAULT_CONTRACTS]
+    shipped: list[tuple[str, str, tuple[str, ...]]] = []
+    if not paths:
+        settings = configured_settings()
+        targets = configured_contracts(settings) or [DEFAULT_CONTRACTS]
+        if settings.entry_points and targets == [DEFAULT_CONTRACTS] and not Path(DEFAULT_CONTRACTS).is_dir():
+            targets = []  # as for the other commands: shipped contracts alone are enough
+        if settings.entry_points:
+            from ._packages import shipped_folders
+
+            shipped = shipped_folders()
+    else:
+        targets = list(paths)
     _loaded, errors = load_files(targets)
+    errors.extend(_shipped_problems(shipped))
     for error in errors:
         click.echo(str(error))
     count = 0
-    for path in targets:
+    for path in [*targets, *(folder for _, folder, _ in shipped)]:
         try:
             count += len(contract_files(path))
         except ContractError:
@@ -332,6 +371,24 @@ def lint(paths: tuple[str, ...]) -> None:
         click.echo(f"{files}: {problems} problem{'s' if problems != 1 else ''}", err=True)
         raise click.exceptions.Exit(EXIT_USAGE)
     click.echo(f"{files}: no problems", err=True)
+
+
+def _shipped_problems(shipped: Iterable[tuple[str, str, tuple[str, ...]]]) -> list[ContractError]:
+    """Every problem of the contracts distributions ship, each distribution on its own (an
+    application contract and a package's for one module both apply; they are no duplicates)."""
+    from ._convert import to_plain
+    from ._packages import check_owned
+
+    errors: list[ContractError] = []
+    for dist_name, folder, owned in shipped:
+        loaded, problems = load_files([folder])
+        errors.extend(problems)
+        for contract in loaded:
+            try:
+                check_owned(to_plain(contract), dist_name, set(owned))
+            except ContractError as exc:
+                errors.append(exc)
+    return errors
 
 
 # --- list -----------------------------------------------------------------------------------
@@ -351,10 +408,17 @@ def list_(contracts: tuple[str, ...]) -> None:
     rows = [("MODULE", "FILE", "ON_VIOLATION", "CHECKS")]
     for contract in sorted(registry.contracts, key=lambda c: (c["module"], c["source"])):
         where = f"{contract['source']}:{contract['lines'].get('module', 1)}"
-        rows.append((contract["module"], where, contract["on_violation"], ", ".join(_checked_parts(contract)) or "-"))
+        checks = ", ".join(_checked_parts(contract)) or "-"
+        if not registry.contracts_for(contract["module"]) and not _is_pattern(contract["module"]):
+            checks = "none: ignored by the configuration (ignore in [tool.importspy-hook])"
+        rows.append((contract["module"], where, contract["on_violation"], checks))
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
     for row in rows:
         click.echo("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:3])) + "  " + row[3])
+
+
+def _is_pattern(module: str) -> bool:
+    return any(char in module for char in "*?[")
 
 
 def _checked_parts(contract: Any) -> list[str]:
