@@ -10,7 +10,7 @@ the YAML and attrs side (``load_contract``, the ``Contract`` model) only by thos
 
 # Nothing is imported here: with drop-in activation this package is imported at every
 # interpreter start-up (importspy_hook.pth), where each module costs a measurable share of
-# ``python -c pass`` (docs/performance.rst). Every public name is imported on first use by
+# ``python -c pass`` (README, "Performance"). Every public name is imported on first use by
 # ``__getattr__`` below, and then kept in this module's namespace.
 
 TYPE_CHECKING = False

@@ -15,7 +15,7 @@ import sys
 
 # No ``from __future__ import annotations`` here: this module is imported at start-up or at the
 # first protected import, where importing ``__future__`` costs about 1.5 % of a bare start
-# (docs/performance.rst). Annotations that name type-only imports are quoted instead.
+# (README, "Performance"). Annotations that name type-only imports are quoted instead.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any

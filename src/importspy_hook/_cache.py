@@ -6,12 +6,12 @@ contract is stored as one entry, and a warm start reads the entries and imports 
 
 The entries of the contracts of one folder are kept in one cache file (``contracts.marshal``),
 so that a start-up opens and unmarshals one file per folder, not one per contract (0.2 ms
-less for 20 contracts, docs/performance.rst). An entry is keyed by the contract's file name in
+less for 20 contracts, README, "Performance"). An entry is keyed by the contract's file name in
 that folder, its size and ``st_mtime_ns``, and holds the contract's bytes, which must equal
 the file's current bytes. The bytes stand in for a hash
 of them: comparing them is exact and imports nothing, where importing ``zlib`` (about 0.5 ms
 here), ``_blake2`` (0.4 ms) or ``hashlib`` (3 ms and more, through ``_hashlib``) would cost
-more than comparing every contract's bytes (``-X importtime``, docs/performance.rst).
+more than comparing every contract's bytes (``-X importtime``, README, "Performance").
 
 The cache file lives in a ``__importspy_cache__`` folder beside the contracts, or, when that
 folder cannot be written, in the user's cache folder (``IMPORTSPY_HOOK_CACHE_DIR`` chooses
@@ -26,7 +26,7 @@ import sys
 
 # No ``from __future__ import annotations`` here: this module is imported at start-up or at the
 # first protected import, where importing ``__future__`` costs about 1.5 % of a bare start
-# (docs/performance.rst). Annotations that name type-only imports are quoted instead.
+# (README, "Performance"). Annotations that name type-only imports are quoted instead.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable

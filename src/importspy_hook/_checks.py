@@ -8,7 +8,7 @@ found; an empty list means the rule holds. All violations are collected, not onl
 
 # No ``from __future__ import annotations`` here: this module is imported at start-up or at the
 # first protected import, where importing ``__future__`` costs about 1.5 % of a bare start
-# (docs/performance.rst). Annotations that name type-only imports are quoted instead.
+# (README, "Performance"). Annotations that name type-only imports are quoted instead.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
@@ -28,7 +28,7 @@ _SHOWN_CHARS = 60
 
 def violation(rule: str, message: str, contract: str) -> "Violation":
     """A :class:`Violation`. ``_errors`` is imported at the first one: a passing check needs none
-    of it, and every module imported at the first protected import costs (docs/performance.rst)."""
+    of it, and every module imported at the first protected import costs (README, "Performance")."""
     from ._errors import Violation
 
     return Violation(rule, message, contract)
@@ -290,7 +290,7 @@ def _version_in(version: str, specifier: str) -> bool:
 
 # ``runtime.python``: checking the running interpreter against a compiled PEP 440 specifier.
 # (Here rather than in a module of its own: each module imported at the first protected
-# import costs about 1 % of a bare start, docs/performance.rst.)
+# import costs about 1 % of a bare start; README, "Performance".)
 #
 # Contracts are compiled when loaded: ``packaging`` parses ``runtime.python`` into clauses of
 # plain data ``{"operator", "release", "pre", "wildcard", "text"}``. Checking them here needs

@@ -14,7 +14,7 @@ from ._registry import Registry
 
 # No ``from __future__ import annotations`` here: this module is imported at start-up or at the
 # first protected import, where importing ``__future__`` costs about 1.5 % of a bare start
-# (docs/performance.rst). Annotations that name type-only imports are quoted instead.
+# (README, "Performance"). Annotations that name type-only imports are quoted instead.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
@@ -137,7 +137,7 @@ class ContractFinder:
         :class:`ContractWarning` says why; this method never raises for a bad contract.
         """
         # Imported here, like ``_errors`` below: activation imports this module at start-up,
-        # where every module imported costs (docs/performance.rst).
+        # where every module imported costs (README, "Performance").
         from ._snapshot import forget_distributions
 
         forget_distributions()

@@ -2,7 +2,7 @@
 
 This module imports the YAML and cattrs side only inside :func:`load_contract`. Finding the
 contract files (:func:`contract_files`) lives in ``_cache``, beside the cache reader, since a
-warm start-up needs only those two and each module imported there costs (docs/performance.rst).
+warm start-up needs only those two and each module imported there costs (README, "Performance").
 """
 
 import os
@@ -12,7 +12,7 @@ from ._cache import contract_files as contract_files
 
 # No ``from __future__ import annotations`` here: this module is imported at start-up or at the
 # first protected import, where importing ``__future__`` costs about 1.5 % of a bare start
-# (docs/performance.rst). Annotations that name type-only imports are quoted instead.
+# (README, "Performance"). Annotations that name type-only imports are quoted instead.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable

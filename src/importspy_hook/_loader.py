@@ -19,7 +19,7 @@ from ._snapshot import enter_own_imports, leave_own_imports, snapshot
 
 # No ``from __future__ import annotations`` here: this module is imported at start-up or at the
 # first protected import, where importing ``__future__`` costs about 1.5 % of a bare start
-# (docs/performance.rst). Annotations that name type-only imports are quoted instead.
+# (README, "Performance"). Annotations that name type-only imports are quoted instead.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
@@ -273,7 +273,7 @@ def _check_members(
     if members is None:
         return []
     # Imported here: only contracts with importers.require or provides need the structure
-    # checks, and every module imported at the first protected import costs (docs/performance.rst).
+    # checks, and every module imported at the first protected import costs (README, "Performance").
     # Called while this thread is marked as running a check, so the import is the hook's own.
     from ._structure import check_members
 

@@ -179,7 +179,7 @@ def _read_discovery(cache_file: str, key: object) -> "list[Shipped] | None":
 
 def _discover() -> "list[Shipped]":
     # Imported here: reading entry points scans every installed distribution's metadata, and
-    # importing importlib.metadata is most of its cost (docs/ecosystem.rst); a warm start skips it.
+    # importing importlib.metadata is most of its cost (README, "Contracts shipped by packages"); a warm start skips it.
     from importlib.metadata import entry_points
 
     found: list[Shipped] = []
