@@ -95,29 +95,6 @@ class TestPyprojectTable:
 
 
 class TestPrecedence:
-    def test_check_and_list_honour_the_configured_ignore(self, project: Project) -> None:
-        project.write(APP).write(GATED).write(pyproject('contracts = ["gated"]\nignore = ["app.*"]\n'))
-        checked = project.python("-m", "importspy_hook", "check")
-        assert checked.returncode == 0, checked.output
-        assert "app.core" not in checked.stdout
-        listed = project.python("-m", "importspy_hook", "list")
-        assert "none: ignored by the configuration" in listed.stdout, listed.output
-        target = project.python("-m", "importspy_hook", "check", "app.core")
-        assert target.returncode == 2, target.output
-        assert "no contract governs app.core" in target.stderr
-
-    def test_without_ignore_the_same_contract_is_checked(self, project: Project) -> None:
-        project.write(APP).write(GATED).write(pyproject('contracts = ["gated"]\n'))
-        checked = project.python("-m", "importspy_hook", "check")
-        assert checked.returncode == 1, checked.output
-        assert "runtime.env.required" in checked.stdout
-
-    def test_contracts_given_on_the_command_line_ignore_the_configuration(self, project: Project) -> None:
-        # As install("gated") does: with paths given, only the arguments count.
-        project.write(APP).write(GATED).write(pyproject('contracts = ["gated"]\nignore = ["app.*"]\n'))
-        checked = project.python("-m", "importspy_hook", "check", "--contracts", "gated")
-        assert checked.returncode == 1, checked.output
-
     def test_environment_variable_wins_over_pyproject(self, project: Project) -> None:
         project.write(APP).write(pyproject('contracts = ["policy"]\non_violation = "raise"\n'))
         result = project.run(
