@@ -8,6 +8,7 @@ import contextlib
 import os
 import shutil
 import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -54,8 +55,10 @@ REPORT = f"""
 """
 
 ON = {"IMPORTSPY_HOOK_CONTRACTS": "contracts", "STAGE": "prod", "API_KEY": "x"}
-# The cache file of the contracts folder: one per folder, an entry per contract file in it.
-ENTRY = Path("contracts", "__importspy_cache__", "contracts.marshal")
+# The cache file of the contracts folder: one per folder and interpreter version (its digests
+# differ between versions), an entry per contract file in it. The installed venvs run the
+# tests' own interpreter.
+ENTRY = Path("contracts", "__importspy_cache__", f"contracts.{sys.implementation.cache_tag}.marshal")
 
 
 def user_entries(folder: Path) -> list[str]:
@@ -76,7 +79,7 @@ class TestWarmStart:
         project.write(APP).write({"contracts/app.billing.yml": "module: app.billing\nimporters:\n  allow: ['*']\n"})
         installed.run(project, REPORT, "app.billing", env=ON)
         cache = project.root / ENTRY.parent
-        assert sorted(p.name for p in cache.iterdir()) == [".gitignore", "contracts.marshal"]
+        assert sorted(p.name for p in cache.iterdir()) == [".gitignore", ENTRY.name]
         result = installed.run(project, REPORT, "app.billing", env=ON)
         assert "IMPORTED" in result.stdout, result.output
         assert "HEAVY []" in result.stdout
@@ -168,7 +171,7 @@ class TestInvalidation:
     def test_entry_of_another_version_is_rebuilt(self, installed: Environment, project: Project) -> None:
         installed.run(project.write(APP), REPORT, "app.billing", env=ON)
         entry = project.root / ENTRY
-        entry.write_bytes(entry.read_bytes().replace(b"importspy_hook-cache 2 ", b"importspy_hook-cache 0 "))
+        entry.write_bytes(entry.read_bytes().replace(b"importspy_hook-cache 3 ", b"importspy_hook-cache 0 "))
         result = installed.run(project, REPORT, "plugins.evil", env=ON)
         assert "REFUSED ImporterViolation" in result.stdout, result.output
         assert "HEAVY []" in installed.run(project, REPORT, "plugins.evil", env=ON).stdout

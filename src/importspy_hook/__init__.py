@@ -23,15 +23,15 @@ if TYPE_CHECKING:
     from ._errors import RuntimeViolation as RuntimeViolation
     from ._errors import StructureViolation as StructureViolation
     from ._errors import Violation as Violation
-    from ._finder import ContractFinder as ContractFinder
     from ._finder import Installation as Installation
     from ._finder import install as install
     from ._finder import self_check as self_check
     from ._finder import uninstall as uninstall
     from ._load import load_contract as load_contract
-    from ._registry import Registry as Registry
     from ._snapshot import Snapshot as Snapshot
     from ._snapshot import snapshot as snapshot
+    from ._startup import ContractFinder as ContractFinder
+    from ._startup import Registry as Registry
 
 __version__ = "0.1.0"
 
@@ -60,12 +60,12 @@ __all__ = [
 _HOMES = {
     "Contract": "_contract",
     "ContractError": "_errors",
-    "ContractFinder": "_finder",
+    "ContractFinder": "_startup",
     "ContractViolation": "_errors",
     "ContractWarning": "_errors",
     "ImporterViolation": "_errors",
     "Installation": "_finder",
-    "Registry": "_registry",
+    "Registry": "_startup",
     "RuntimeViolation": "_errors",
     "Snapshot": "_snapshot",
     "StructureViolation": "_errors",

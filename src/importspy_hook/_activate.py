@@ -1,8 +1,8 @@
-"""Drop-in activation: install the hook at interpreter start-up from environment variables.
+"""Drop-in activation's problems: what ``_startup.activate`` reports, and how it fails closed.
 
 ``importspy_hook.pth`` (and, from Python 3.15, the PEP 829 ``importspy_hook.start`` entry
-point) calls :func:`activate` in every interpreter of the environment. With
-``IMPORTSPY_HOOK_CONTRACTS`` unset the ``.pth`` line never imports this module at all.
+point) calls ``_startup.activate`` in every interpreter of the environment; this module is only
+imported when something there needs saying or handling.
 
 Nothing here may stop the interpreter: ``site`` prints a traceback and skips the rest of the
 file for any exception from a ``.pth`` line (``Lib/site.py`` ``addpackage``). Every problem is
@@ -10,51 +10,18 @@ one line on stderr instead, and the process fails closed: a module whose contrac
 be read cannot be imported, while unrelated imports go on.
 """
 
-import os
 import sys
 
-# No ``from __future__ import annotations`` here: this module is imported at start-up or at the
-# first protected import, where importing ``__future__`` costs about 1.5 % of a bare start
-# (README, "Performance"). Annotations that name type-only imports are quoted instead.
+from ._startup import CONTRACTS_VARIABLE, ON_VIOLATION_VARIABLE, module_of
+
+# No ``from __future__ import annotations`` here: this module is imported at start-up when a
+# contract has a problem, where importing ``__future__`` costs about 1.5 % of a bare start.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
     from ._errors import ContractError
-    from ._registry import Registry
-
-CONTRACTS_VARIABLE = "IMPORTSPY_HOOK_CONTRACTS"
-ON_VIOLATION_VARIABLE = "IMPORTSPY_HOOK_ON_VIOLATION"
-
-# The variables' values that were last activated. CPython runs .pth lines twice in some
-# virtual environments (cpython #75723: site.venv() and site.main() both add site-packages),
-# and site.addsitedir() runs them again whenever it is called: activate only once per values.
-_activated: tuple[str, str] | None = None
-
-
-def activate() -> None:
-    """Install the hook over the contracts named by ``IMPORTSPY_HOOK_CONTRACTS``, if it is set.
-
-    The variable holds contract files and folders separated by ``os.pathsep``, as
-    :func:`importspy_hook.install` takes them. ``IMPORTSPY_HOOK_ON_VIOLATION`` (``raise`` or
-    ``warn``) overrides every contract's ``on_violation``. Calling it again with the same
-    values does nothing. It never raises: problems are reported on stderr, one line each.
-    """
-    global _activated
-    contracts = os.environ.get(CONTRACTS_VARIABLE, "")
-    if not contracts.strip():
-        return
-    values = (contracts, os.environ.get(ON_VIOLATION_VARIABLE, ""))
-    if values == _activated:
-        return
-    _activated = values
-    try:
-        _install(*values)
-    except Exception as exc:
-        report(
-            f"could not be activated ({type(exc).__name__}: {_one_line(str(exc))}); imports run unguarded. "
-            f"Unset {CONTRACTS_VARIABLE} to silence this, and report it as a bug"
-        )
+    from ._startup import Item, Registry
 
 
 def report(text: str) -> None:
@@ -68,17 +35,32 @@ def report(text: str) -> None:
             pass
 
 
-def _install(contracts: str, mode: str) -> None:
+def failed(exc: Exception) -> None:
+    """Activation itself failed: a bug. Say so, once; imports run unguarded."""
+    report(
+        f"could not be activated ({type(exc).__name__}: {_one_line(str(exc))}); imports run unguarded. "
+        f"Unset {CONTRACTS_VARIABLE} to silence this, and report it as a bug"
+    )
+
+
+def unknown_mode(mode: str) -> None:
+    """``IMPORTSPY_HOOK_ON_VIOLATION`` is neither raise nor warn: each contract's own applies."""
+    report(
+        f"{ON_VIOLATION_VARIABLE}={mode!r} is neither raise nor warn; each contract's own "
+        f"on_violation applies. Set it to raise or warn, or unset it"
+    )
+
+
+def unusable_path(path: str, exc: Exception) -> None:
+    """A path in ``IMPORTSPY_HOOK_CONTRACTS`` that does not exist or cannot be listed."""
+    problem = _as_contract_error(path, exc)
+    report(f"{_located(problem)}; its contracts are not enforced. Fix the path in {CONTRACTS_VARIABLE}")
+
+
+def install_reporting(registry: "Registry") -> None:
+    """:func:`importspy_hook.install` for activation: a warning becomes its line on stderr."""
     from ._finder import install
 
-    on_violation: str | None = mode.strip().lower() or None
-    if on_violation not in (None, "raise", "warn"):
-        report(
-            f"{ON_VIOLATION_VARIABLE}={mode!r} is neither raise nor warn; each contract's own "
-            f"on_violation applies. Set it to raise or warn, or unset it"
-        )
-        on_violation = None
-    registry = _registry(contracts.split(os.pathsep), on_violation)
     try:
         install(registry)
     except Warning as warning:
@@ -93,37 +75,7 @@ def _install(contracts: str, mode: str) -> None:
             install(registry)
 
 
-def _registry(paths: list[str], on_violation: str | None) -> "Registry":
-    from ._registry import Registry
-
-    return Registry(_without_duplicates(_readable_contracts(paths)), on_violation=on_violation)
-
-
-def _readable_contracts(paths: list[str]) -> "list[dict[str, Any]]":
-    from ._cache import compiled_contract, contract_files
-
-    plain: list[dict[str, Any]] = []
-    for path in paths:
-        if not path.strip():
-            continue  # "a::b" or a trailing separator: nothing was named there
-        try:
-            files = contract_files(path)
-        except ValueError as exc:  # a ContractError, or a path the OS refuses (a NUL byte)
-            problem = _as_contract_error(path, exc)
-            report(f"{_located(problem)}; its contracts are not enforced. Fix the path in {CONTRACTS_VARIABLE}")
-            continue
-        for file in files:
-            try:
-                plain.append(compiled_contract(file))
-            except Exception as exc:
-                # Whatever went wrong with this one file, its module is refused and the others
-                # are still enforced.
-                plain.extend(_refusing(file, _as_contract_error(file, exc)))
-    return plain
-
-
 def _as_contract_error(path: str, exc: Exception) -> "ContractError":
-    # Imported here: a start-up without problems never needs _errors.
     from ._errors import ContractError
 
     if isinstance(exc, ContractError):
@@ -131,19 +83,22 @@ def _as_contract_error(path: str, exc: Exception) -> "ContractError":
     return ContractError(path, f"{type(exc).__name__}: {exc}")
 
 
-def _refusing(file: str, exc: "ContractError") -> "list[dict[str, Any]]":
+def refusing(file: str, exc: Exception) -> "list[Item]":
     """Contracts that refuse the modules a broken ``file`` governs (fail closed), reported once."""
+    problem = _as_contract_error(file, exc)
     modules = module_names(file)
     if not modules:
-        report(f"{_located(exc)}; the file was ignored, since not even its module name can be read. Fix the file")
+        report(f"{_located(problem)}; the file was ignored, since not even its module name can be read. Fix the file")
         return []
     names = ", ".join(modules)
-    report(f"{_located(exc)}; imports of {names} are refused until the file is fixed")
-    problem = f"its contract could not be read ({_located(exc)}), so the import is refused; fix the contract"
-    return [_refusal(module, file, exc.line or 1, problem) for module in modules]
+    report(f"{_located(problem)}; imports of {names} are refused until the file is fixed")
+    text = f"its contract could not be read ({_located(problem)}), so the import is refused; fix the contract"
+    return [refusal(module, file, problem.line or 1, text) for module in modules]
 
 
-def _refusal(module: str, file: str, line: int, problem: str) -> "dict[str, Any]":
+def refusal(module: str, file: str, line: int, problem: str) -> "dict[str, Any]":
+    """The plain data of a contract that refuses every import of ``module`` (fail closed):
+    the loader reports ``problem`` (what could not be read, and what to do) as the violation."""
     return {
         "module": module,
         "source": file,
@@ -157,32 +112,62 @@ def _refusal(module: str, file: str, line: int, problem: str) -> "dict[str, Any]
     }
 
 
-def _without_duplicates(plain: "list[dict[str, Any]]") -> "list[dict[str, Any]]":
+def decoded_again(module: str, source: str) -> "dict[str, Any]":
+    """A cache entry that could not be decoded: the contract parsed again, or, when that
+    fails, a contract that refuses ``module``."""
+    from ._cache import slow_items
+
+    (again,) = slow_items([source])
+    if isinstance(again, dict):
+        return again
+    problem = f"its compiled contract could not be read and parsing it failed ({again}); fix the contract"
+    return refusal(module, source, 1, problem)
+
+
+def duplicate(module: str, first: "Item", second: "Item") -> None:
+    """:raises ContractError: two contracts of one kind govern exact name ``module``."""
+    from ._errors import ContractError
+
+    one, two = _decoded(first), _decoded(second)
+    raise ContractError(
+        str(two["source"]),
+        f"module {module} already has a contract in {one['source']}; merge the two files or remove one",
+        two["lines"].get("module", 1),
+    )
+
+
+def _decoded(item: "Item") -> "Any":
+    from ._startup import decode
+
+    return decode(item) if isinstance(item, tuple) else item
+
+
+def without_duplicates(items: "list[Item]") -> "list[Item]":
     """Two files that claim one module name: neither can be trusted over the other, so both
     give way to one contract that refuses the module until the files are merged."""
-    claims: dict[str, list[dict[str, Any]]] = {}
-    for contract in plain:
-        module: str = contract["module"]
+    claims: dict[str, list[Item]] = {}
+    for item in items:
+        module = module_of(item)
         if not any(c in module for c in "*?["):  # patterns may overlap; exact names may not
-            claims.setdefault(module, []).append(contract)
-    refusals: dict[str, dict[str, Any]] = {}
-    for module, contracts in claims.items():
-        if len(contracts) < 2:
+            claims.setdefault(module, []).append(item)
+    refusals: dict[str, Item] = {}
+    for module, claimants in claims.items():
+        if len(claimants) < 2:
             continue
-        broken = [c for c in contracts if "unreadable" in c]
+        broken = [c for c in claimants if isinstance(c, dict) and "unreadable" in c]
         if broken:
             refusals[module] = broken[0]  # already reported with its file's own problem
             continue
-        first, second = contracts[0], contracts[1]
+        first, second = _decoded(claimants[0]), _decoded(claimants[1])
         file, line = second["source"], second["lines"].get("module", 1)
         problem = f"module {module} already has a contract in {first['source']}; merge the two files"
         report(f"{file}:{line}: {problem}, or remove one; imports of {module} are refused until then")
-        refusals[module] = _refusal(
+        refusals[module] = refusal(
             module, file, line, f"two contracts govern it ({file}:{line}: {problem}), so the import is refused"
         )
     if not refusals:
-        return plain
-    return [c for c in plain if c["module"] not in refusals] + list(refusals.values())
+        return items
+    return [c for c in items if module_of(c) not in refusals] + list(refusals.values())
 
 
 def module_names(file: str) -> list[str]:

@@ -4,14 +4,32 @@ Parsing YAML and structuring it with cattrs costs tens of milliseconds and impor
 cattrs and attrs; the checks only need the plain data (``_convert.to_plain``). So each parsed
 contract is stored as one entry, and a warm start reads the entries and imports none of them.
 
-The entries of the contracts of one folder are kept in one cache file (``contracts.marshal``),
-so that a start-up opens and unmarshals one file per folder, not one per contract (0.2 ms
-less for 20 contracts, README, "Performance"). An entry is keyed by the contract's file name in
-that folder, its size and ``st_mtime_ns``, and holds the contract's bytes, which must equal
-the file's current bytes. The bytes stand in for a hash
-of them: comparing them is exact and imports nothing, where importing ``zlib`` (about 0.5 ms
-here), ``_blake2`` (0.4 ms) or ``hashlib`` (3 ms and more, through ``_hashlib``) would cost
-more than comparing every contract's bytes (``-X importtime``, README, "Performance").
+The entries of the contracts of one folder are kept in one cache file, so that a start-up opens
+one file per folder, not one per contract. The file is named after the interpreter
+(``contracts.cpython-311.marshal``), like ``__pycache__`` files: the digests below differ
+between Python versions. It holds a header, a digest of the rest (a damaged file is ignored
+whole) and a dict of entries, one per contract file name::
+
+    ((size, st_mtime_ns, st_ctime_ns, st_ino), digest of the bytes, hashed at (ns), module,
+     modules its checks import, marshal.dumps(plain data))
+
+An entry is used when its contract's stat key is the same and either the bytes' digest still
+matches or the stat key alone proves the bytes unchanged: ``st_ctime_ns`` is set by the kernel
+on every write, rename and ``utime`` (tools that keep mtimes, such as ``cp -p``, tar or
+rsync, cannot set it), so a file whose ctime is older than the moment its bytes were hashed,
+by more than the clock's granularity (``RACY_NS``), has not changed since. This is git's rule
+for "racily clean" index entries; a newer ctime, or a system whose ``st_ctime`` is the
+creation time (Windows), gets the bytes read and hashed. A warm start-up therefore stats each
+contract and reads one cache file, and the plain data of a contract is only unmarshalled when
+a module it governs is first imported (``_startup.decode``).
+
+The warm path (stat, read the cache file, trust an entry by its stat key) is in ``_startup``,
+the one module drop-in activation imports; this module is imported for the rest: hashing,
+the user cache folder, parsing and writing.
+
+Digests are ``_imp.source_hash`` (``_startup.digest``), the keyed SipHash CPython uses for
+hash-based ``.pyc`` files: a builtin, so free to import, where ``zlib`` (about 0.5 ms here), ``_blake2`` (0.4 ms) or
+``hashlib`` (3 ms and more) would cost a start-up more than the work they save.
 
 The cache file lives in a ``__importspy_cache__`` folder beside the contracts, or, when that
 folder cannot be written, in the user's cache folder (``IMPORTSPY_HOOK_CACHE_DIR`` chooses
@@ -23,99 +41,145 @@ ignored and rebuilt; a cache that cannot be written is not an error, only a slow
 import marshal
 import os
 import sys
+import time
 
-# No ``from __future__ import annotations`` here: this module is imported at start-up or at the
-# first protected import, where importing ``__future__`` costs about 1.5 % of a bare start
-# (README, "Performance"). Annotations that name type-only imports are quoted instead.
+from ._startup import (
+    CACHE_FILE,
+    CACHE_FOLDER,
+    CTIME_IS_CHANGE_TIME,
+    RACY_NS,
+    SUFFIX,
+    _entries,
+    _loaded,
+    cache_header,
+    compiled_items,
+    contract_files,
+    digest,
+    fnv1a,
+    read_bytes,
+)
+
+# No ``from __future__ import annotations`` here, as in ``_startup``: this module is imported
+# at start-up whenever a contract's entry is missing or stale.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable
     from os import PathLike
     from typing import Any, TypeGuard
 
-    PathSpec = str | PathLike[str] | Iterable[str | PathLike[str]]
+    from ._startup import Compiled, Item
 
-CACHE_FOLDER = "__importspy_cache__"
+    PathSpec = str | PathLike[str] | Iterable[str | PathLike[str]]
+    StatKey = tuple[int, int, int, int]
+    Entry = tuple[StatKey, bytes, int, str, tuple[str, ...], bytes]
+
 CACHE_DIR_VARIABLE = "IMPORTSPY_HOOK_CACHE_DIR"
-SUFFIX = ".marshal"
-CACHE_FILE = "contracts" + SUFFIX
-#: The file names :func:`contract_files` finds in a folder.
-SUFFIXES = (".yml", ".yaml")
-# Bump when the plain data's layout changes; the package version is part of the tag as well,
-# so that a new release never reads an older release's entries.
-FORMAT = 2
 # The same bound as ``_yaml.MAX_BYTES``; a larger file fails to parse and is never cached.
 _MAX_BYTES = 1 << 20
 
 
-def compiled_contracts(paths: "PathSpec") -> "list[dict[str, Any]]":
-    """The plain data of every contract named by ``paths``, from the cache where it is fresh.
+def compiled_contracts(paths: "PathSpec") -> "list[Item]":
+    """The compiled contracts of every contract file named by ``paths``.
 
     :raises ContractError: for the first file that cannot be used, or a missing path.
     """
-    return [compiled_contract(file) for file in contract_files(paths)]
+    found: list[Item] = []
+    for item in compiled_items(contract_files(paths)):
+        if isinstance(item, Exception):
+            raise item
+        found.append(item)
+    return found
 
 
 def compiled_contract(file: str) -> "dict[str, Any]":
-    """The plain data of contract ``file``: the cached entry when it is fresh, else parsed and stored.
+    """The plain data of contract ``file``: from its cache entry when it is fresh, else parsed
+    and stored.
 
     :raises ContractError: when the file cannot be read or is not a valid contract.
     """
-    source = _read_source(file)
-    if source is not None:
-        key, raw = source
-        folder, name = os.path.split(key[0])
-        # The user cache's name is computed only on a miss beside: it hashes the folder's path.
-        entry = _entries(beside_cache(folder)).get(name)
-        if not _fresh(entry, key, raw):
-            entry = _entries(user_cache(folder)).get(name)
-        if _fresh(entry, key, raw):
-            plain = dict(entry[3])
-            plain["source"] = file
-            return plain
+    (item,) = compiled_items([file])
+    if isinstance(item, Exception):
+        raise item
+    if isinstance(item, tuple):
+        from ._startup import decode
+
+        return decode(item)
+    return dict(item)
+
+
+def slow_items(files: "list[str]") -> "list[dict[str, Any] | Compiled | Exception]":
+    """:func:`_startup.compiled_items` for the files whose entry beside them is not fresh by
+    its stat key: hashed, looked up in the user cache, or parsed. Every cache file that
+    changed is written once, at the end."""
+    results: list[dict[str, Any] | Compiled | Exception] = []
+    updates: dict[str, dict[str, Entry]] = {}
+    for file in files:
+        try:
+            results.append(_compiled(file, updates))
+        except Exception as exc:
+            results.append(exc)
+    for folder, entries in updates.items():
+        _store(folder, entries)
+    return results
+
+
+def _compiled(file: str, updates: "dict[str, dict[str, Entry]]") -> "dict[str, Any] | Compiled":
+    path = os.path.abspath(file)
+    folder, name = os.path.split(path)
+    try:
+        info = os.stat(path)
+    except OSError:
+        info = None  # parsing says why it cannot be read
+    if info is not None and info.st_size <= _MAX_BYTES:
+        key = (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
+        source: tuple[StatKey, bytes, int] | None = None
+        for cache_file in (beside_cache(folder), None):
+            # The user cache's name is computed only on a miss beside: it hashes the folder's path.
+            entry = _entries(cache_file if cache_file is not None else user_cache(folder)).get(name)
+            if not _well_formed(entry):
+                continue
+            if entry[0] == key and CTIME_IS_CHANGE_TIME and key[2] < entry[2] - RACY_NS:
+                return (entry[3], file, entry[5], entry[4])
+            if source is None:
+                source = _hashed(path)
+                if source is None:
+                    break
+            if source[1] == entry[1]:
+                if source[0] != entry[0] or source[0][2] < source[2] - RACY_NS:
+                    # Hashed again under a new stat key, or now long enough after the last
+                    # change for the stat key to vouch for the bytes: store that.
+                    updates.setdefault(folder, {})[name] = (source[0], source[1], source[2], *entry[3:])
+                return (entry[3], file, entry[5], entry[4])
+    before = _hashed(path)
     plain = _parse(file)
-    if source is not None and _read_source(file) == source:
+    if before is not None and _hashed(path, before[2]) == before:
         # Stored only when the file did not change while it was parsed, so that an entry
         # never holds data of other bytes than its own.
-        _store(key, raw, plain)
+        data = dict(plain)
+        del data["source"]  # set from the path the contract is read by
+        try:
+            blob = marshal.dumps(data)
+        except ValueError:
+            return plain  # not plain data after all: check it every time rather than fail
+        from ._finder import check_modules
+
+        updates.setdefault(folder, {})[name] = (*before, plain["module"], check_modules(plain), blob)
     return plain
 
 
-def contract_files(paths: "str | PathLike[str] | Iterable[str | PathLike[str]]") -> list[str]:
-    """The contract files named by ``paths``: files as given, folders searched recursively
-    for ``*.yml`` and ``*.yaml`` (hidden entries skipped), in sorted order.
-
-    :raises ContractError: for a path that does not exist, or a folder that cannot be read.
-    """
-    if isinstance(paths, (str, os.PathLike)):
-        paths = [paths]
-    files: list[str] = []
-    for entry in paths:
-        path = os.fspath(entry)
-        if os.path.isdir(path):
-            found: list[str] = []
-            for root, dirs, names in os.walk(path, onerror=_unreadable_folder):
-                dirs[:] = sorted(d for d in dirs if not d.startswith((".", "__")))
-                found.extend(os.path.join(root, n) for n in names if n.endswith(SUFFIXES) and not n.startswith("."))
-            files.extend(sorted(found))
-        elif os.path.exists(path):
-            files.append(path)
-        else:
-            from ._errors import ContractError  # imported when needed, as below
-
-            raise ContractError(path, "no such contract file or folder; check the path, or create it")
-    return files
+def _well_formed(entry: object) -> "TypeGuard[Entry]":
+    return type(entry) is tuple and len(entry) == 6 and type(entry[5]) is bytes
 
 
-def _unreadable_folder(error: OSError) -> None:
-    # os.walk skips folders it cannot list unless told; a skipped folder would silently
-    # leave its modules unguarded. Imported here: a warm start-up never needs _errors.
-    from ._errors import ContractError
-
-    raise ContractError(
-        str(error.filename),
-        f"cannot be read: {error.strerror or error}; make it readable by this process, or remove it from the paths",
-    )
+def _hashed(path: str, at: "int | None" = None) -> "tuple[StatKey, bytes, int] | None":
+    """``(stat key, digest, when)`` of the bytes of ``path``; ``None`` when it cannot be read."""
+    # The time is taken before the read: a change after it gets a later ctime.
+    when = time.time_ns() if at is None else at
+    found = read_bytes(path, _MAX_BYTES)
+    if found is None:
+        return None
+    info, raw = found
+    return (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino), digest(raw), when
 
 
 def beside_cache(folder: str) -> str:
@@ -142,85 +206,10 @@ def user_cache_dir() -> str:
     return os.path.join(base, "importspy_hook")
 
 
-_tag: str | None = None
-
-
 def tag() -> str:
-    """What an entry must start with: this cache format, package version and marshal version."""
-    global _tag
-    if _tag is None:
-        from . import __version__
-
-        _tag = f"importspy_hook-cache {FORMAT} {__version__} marshal {marshal.version}"
-    return _tag
-
-
-def _read_bytes(path: str, limit: int) -> tuple[os.stat_result, bytes] | None:
-    # os.open and one os.read of the known size: open() would build two io objects, and
-    # read(n) would allocate n bytes up front (about 10 us per file at start-up, times 40).
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
-    except OSError:
-        return None
-    try:
-        stat = os.fstat(fd)
-        if stat.st_size > limit:
-            return None
-        data = os.read(fd, stat.st_size + 1)
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
-    # A file that grew or shrank while it was read is not cached, nor served from the cache.
-    return (stat, data) if len(data) == stat.st_size else None
-
-
-def _read_source(file: str) -> tuple[tuple[str, int, int], bytes] | None:
-    """``((absolute path, size, mtime_ns), bytes)`` of ``file``, or ``None`` when it cannot be read."""
-    found = _read_bytes(file, _MAX_BYTES)
-    if found is None:
-        return None  # too large for a contract, or unreadable: parsing reports why
-    stat, raw = found
-    return (os.path.abspath(file), stat.st_size, stat.st_mtime_ns), raw
-
-
-# Cache file -> its entries, read once per process: a start-up reads each folder's file once,
-# not once per contract. Every entry is still checked against its contract's current bytes.
-_loaded: "dict[str, dict[str, Any]]" = {}
-
-
-def _entries(cache_file: str) -> "dict[str, Any]":
-    """The entries of ``cache_file`` (contract file name -> entry); empty when it is missing,
-    unreadable, corrupt or of another version (it is then rebuilt as contracts are parsed)."""
-    entries = _loaded.get(cache_file)
-    if entries is None:
-        entries = _loaded[cache_file] = _read_cache_file(cache_file)
-    return entries
-
-
-def _fresh(entry: object, key: tuple[str, int, int], raw: bytes) -> "TypeGuard[tuple[int, int, bytes, dict[str, Any]]]":
-    """Whether ``entry`` was made from exactly these bytes, of this size and ``st_mtime_ns``."""
-    return (
-        type(entry) is tuple
-        and len(entry) == 4
-        and entry[0] == key[1]
-        and entry[1] == key[2]
-        and entry[2] == raw
-        and type(entry[3]) is dict
-    )
-
-
-def _read_cache_file(cache_file: str) -> "dict[str, Any]":
-    found = _read_bytes(cache_file, 64 * _MAX_BYTES)
-    if found is None:
-        return {}
-    try:
-        data = marshal.loads(found[1])
-    except Exception:
-        return {}  # truncated, or not marshal data: rebuild it
-    if type(data) is tuple and len(data) == 2 and data[0] == tag() and type(data[1]) is dict:
-        return data[1]
-    return {}
+    """What a cache file starts with: this cache format, package version, interpreter and
+    marshal version."""
+    return cache_header().decode().rstrip("\n")
 
 
 def _parse(file: str) -> "dict[str, Any]":
@@ -231,20 +220,13 @@ def _parse(file: str) -> "dict[str, Any]":
     return to_plain(load_contract(file))
 
 
-def _store(key: tuple[str, int, int], raw: bytes, plain: "dict[str, Any]") -> None:
-    folder, name = os.path.split(key[0])
-    data = dict(plain)
-    del data["source"]  # set from the path the contract is read by
-    entry = (key[1], key[2], raw, data)
-    try:
-        marshal.dumps(entry)
-    except ValueError:
-        return  # not plain data after all: check it every time rather than fail
+def _store(folder: str, updates: "dict[str, Entry]") -> None:
     for cache_file, ignore_marker in ((beside_cache(folder), True), (user_cache(folder), False)):
         # Entries of contracts that are gone are dropped; the others are kept as read.
         entries = {n: e for n, e in _entries(cache_file).items() if os.path.exists(os.path.join(folder, n))}
-        entries[name] = entry
-        if _write_atomically(cache_file, marshal.dumps((tag(), entries)), ignore_marker=ignore_marker):
+        entries.update(updates)
+        body = marshal.dumps(entries)
+        if _write_atomically(cache_file, cache_header() + digest(body) + body, ignore_marker=ignore_marker):
             _loaded[cache_file] = entries
             return
 
@@ -276,9 +258,6 @@ def _write_atomically(entry: str, payload: bytes, *, ignore_marker: bool) -> boo
 
 
 def _path_hash(path: str) -> int:
-    # 64-bit FNV-1a of the path, so that user-cache entry names stay short and distinct
-    # without importing a hash module; a collision only costs a rebuild (the key is checked).
-    value = 0xCBF29CE484222325
-    for byte in os.fsencode(path):
-        value = ((value ^ byte) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
-    return value
+    # FNV-1a of the path, so that user-cache file names stay short and distinct without
+    # importing a hash module; a collision only costs a rebuild (every entry is checked).
+    return fnv1a(os.fsencode(path))

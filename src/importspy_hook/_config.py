@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from os import PathLike
     from typing import Any
 
-    from ._registry import Registry
+    from ._startup import Registry
 
     PathSpec = str | PathLike[str] | Iterable[str | PathLike[str]]
 
@@ -283,15 +283,17 @@ def load_registry(settings: Settings) -> Registry:
     """
     # Imported here: loading contracts needs the cache (and on a miss the YAML side);
     # reading settings does not.
-    from ._cache import compiled_contract, contract_files
-    from ._registry import Registry
+    from ._startup import Registry, compiled_items, contract_files
 
     mapped = {os.path.abspath(file) for file in settings.importspy_contracts}
     # A spymodel mapped to a module in the settings is read once, with that module, even
     # when it lies in a contracts folder.
-    contracts: list[Any] = [
-        compiled_contract(file) for file in contract_files(settings.contracts) if os.path.abspath(file) not in mapped
-    ]
+    files = [file for file in contract_files(settings.contracts) if os.path.abspath(file) not in mapped]
+    contracts: list[Any] = []
+    for item in compiled_items(files):
+        if isinstance(item, Exception):
+            raise item
+        contracts.append(item)
     if settings.importspy_contracts:
         from ._importspy import load_spymodel
 

@@ -22,9 +22,9 @@ from ._checks import check_importer_name, check_runtime
 from ._errors import ContractViolation, ContractWarning, Violation
 from ._finder import install
 from ._importer import Importer, is_machinery
-from ._registry import Registry
 from ._report import Finding, Outcome, Report
 from ._snapshot import snapshot
+from ._startup import Registry
 from ._structure import check_members
 
 if TYPE_CHECKING:

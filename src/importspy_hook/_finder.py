@@ -1,175 +1,135 @@
-"""The ``sys.meta_path`` finder, and installing it.
+"""Installing the finder, and the finder's slow path.
 
-``find_spec`` runs for every import in the process while the global import lock is held
-(``_bootstrap._find_spec``), so for a name without a contract it returns ``None`` after the
-registry's fast test and nothing else. It never raises: an exception from a finder aborts the
-import with no later finder tried, so any failure here must become "not mine".
+:class:`ContractFinder` itself, with its fast test for unprotected names, is in ``_startup``,
+the one module drop-in activation imports at start-up. This module holds the public
+:func:`install` / :func:`uninstall` / :func:`self_check`, what ``find_spec`` does for a
+protected name (:func:`guarded_spec`) and ``invalidate_caches`` (:func:`invalidate`).
 """
 
 import os
 import sys
 from os import PathLike, fspath
 
-from ._registry import Registry
+from ._startup import ContractFinder, Registry, installed, put_in_front
 
-# No ``from __future__ import annotations`` here: this module is imported at start-up or at the
-# first protected import, where importing ``__future__`` costs about 1.5 % of a bare start
+# No ``from __future__ import annotations`` here: this module is imported at the first
+# protected import, where importing ``__future__`` costs about 1.5 % of a bare start
 # (README, "Performance"). Annotations that name type-only imports are quoted instead.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Iterable, Mapping, Sequence
     from importlib.machinery import ModuleSpec
     from types import ModuleType, TracebackType
+    from typing import Any
 
     from ._config import Settings
 
     PathSpec = str | PathLike[str] | Iterable[str | PathLike[str]]
 
 
-class ContractFinder:
-    """Finds the real spec of a protected module and wraps its loader in a checking proxy."""
-
-    __slots__ = ("registry", "_source", "_stamp", "_warned")
-
-    # Marks our finder across copies of this module (a re-imported package, a .pth and a
-    # src checkout), so that installing never stacks a second finder.
-    _importspy_hook_finder = True
-
-    def __init__(self, registry: Registry) -> None:
-        self.registry = registry
-        # What install() loaded the registry from, so invalidate_caches() can re-read it.
-        self._source: Settings | None = None
-        self._stamp: object = None
-        self._warned: set[int] = set()
-
-    def __repr__(self) -> str:
-        return f"<ContractFinder over {len(self.registry)} contracts>"
-
-    def find_spec(
-        self, fullname: str, path: "Sequence[str] | None" = None, target: "ModuleType | None" = None
-    ) -> "ModuleSpec | None":
-        registry = self.registry
-        if fullname not in registry.exact and not fullname.startswith(registry.prefixes):
-            pattern = registry.pattern
-            if pattern is None or pattern(fullname) is None:
-                return None
-        # A check running in this thread imports what it needs: those imports are the hook's
-        # own (see _snapshot.hook_is_importing). No check can run before _snapshot is loaded,
-        # and looking it up instead of importing it keeps start-up and this path import-free.
-        snapshot_module = sys.modules.get("importspy_hook._snapshot")
-        if snapshot_module is not None and snapshot_module.hook_is_importing():
-            return None
-        meta_path = sys.meta_path
-        if not meta_path or meta_path[0] is not self:
-            self._warn_front()
-        try:
-            return self._guarded_spec(registry, fullname, path, target)
-        except Exception:
-            # A later finder's error will surface when the import system asks it directly.
-            return None
-
-    def _guarded_spec(
-        self, registry: Registry, fullname: str, path: "Sequence[str] | None", target: "ModuleType | None"
-    ) -> "ModuleSpec | None":
-        spec: ModuleSpec | None = None
-        # A snapshot: another thread may change sys.meta_path meanwhile. Finders are called
-        # directly, never through importlib.util.find_spec, which would recurse into us and
-        # import parent packages.
-        for finder in tuple(sys.meta_path):
-            if getattr(type(finder), "_importspy_hook_finder", False):
-                continue
-            find = getattr(finder, "find_spec", None)
-            if find is None:
-                continue
-            spec = find(fullname, path, target)
-            if spec is not None:
-                break
-        if spec is None:
-            return None
-        loader = spec.loader
-        # Namespace packages have no loader yet; built-in and frozen specs carry importlib's
-        # own importer *class* (BuiltinImporter, FrozenImporter): there is no code to check
-        # before it runs.
-        if (
-            loader is None
-            or spec.origin in ("built-in", "frozen")
-            or (isinstance(loader, type) and loader.__module__ == "_frozen_importlib")
-        ):
-            return spec
-        contracts = registry.contracts_for(fullname)
-        if contracts:
-            # Imported here: the checks are loaded at the first protected import, not at
-            # start-up, where activation pays for every module it imports.
-            from ._loader import GuardedLoader, refuse_unchecked
-
-            if hasattr(loader, "exec_module"):
-                # Also a loader that is a class: the proxy wraps it without changing it.
-                spec.loader = GuardedLoader(loader, contracts, registry, spec.origin)  # type: ignore[assignment]
-            else:
-                # Only the legacy load_module (PEP 302): the module's code would run with no
-                # chance to check first, so the import fails closed (or warns, in warn mode).
-                return refuse_unchecked(spec, contracts, registry)
+def guarded_spec(
+    finder: "ContractFinder", fullname: str, path: "Sequence[str] | None", target: "ModuleType | None"
+) -> "ModuleSpec | None":
+    """The slow path of :meth:`ContractFinder.find_spec`, for a name the registry covers: the
+    real spec from the other finders, its loader wrapped in a checking proxy."""
+    meta_path = sys.meta_path
+    if not meta_path or meta_path[0] is not finder:
+        _warn_front(finder)
+    registry = finder.registry
+    spec: ModuleSpec | None = None
+    # A snapshot: another thread may change sys.meta_path meanwhile. Finders are called
+    # directly, never through importlib.util.find_spec, which would recurse into us and
+    # import parent packages.
+    for other in tuple(meta_path):
+        if getattr(type(other), "_importspy_hook_finder", False):
+            continue
+        find = getattr(other, "find_spec", None)
+        if find is None:
+            continue
+        spec = find(fullname, path, target)
+        if spec is not None:
+            break
+    if spec is None:
+        return None
+    loader = spec.loader
+    # Namespace packages have no loader yet; built-in and frozen specs carry importlib's
+    # own importer *class* (BuiltinImporter, FrozenImporter): there is no code to check
+    # before it runs.
+    if (
+        loader is None
+        or spec.origin in ("built-in", "frozen")
+        or (isinstance(loader, type) and loader.__module__ == "_frozen_importlib")
+    ):
         return spec
+    contracts = registry.contracts_for(fullname)
+    if contracts:
+        # Imported here: the checks are loaded at the first protected import, not at
+        # start-up, where activation pays for every module it imports.
+        from ._loader import GuardedLoader, refuse_unchecked
 
-    def _warn_front(self) -> None:
-        # Only on the slow path of a protected import: a finder put in front of ours after
-        # install() (pytest's rewriter, typeguard, another hook) sees every import first and
-        # can load a protected module without asking us. Warn once per such finder; never
-        # raise from here (warnings may be errors), since find_spec must stay total.
+        if hasattr(loader, "exec_module"):
+            # Also a loader that is a class: the proxy wraps it without changing it.
+            spec.loader = GuardedLoader(loader, contracts, registry, spec.origin)  # type: ignore[assignment]
+        else:
+            # Only the legacy load_module (PEP 302): the module's code would run with no
+            # chance to check first, so the import fails closed (or warns, in warn mode).
+            return refuse_unchecked(spec, contracts, registry)
+    return spec
+
+
+def _warn_front(finder: "ContractFinder") -> None:
+    # Only on the slow path of a protected import: a finder put in front of ours after
+    # install() (pytest's rewriter, typeguard, another hook) sees every import first and
+    # can load a protected module without asking us. Warn once per such finder; never
+    # raise from here (warnings may be errors), since find_spec must stay total.
+    try:
+        meta_path = tuple(sys.meta_path)
+        front = meta_path[: meta_path.index(finder)] if finder in meta_path else ()
+        for other in front:
+            if id(other) in finder._warned:
+                continue
+            finder._warned.add(id(other))
+            _warn(front_message(other), stacklevel=5)
+    except Exception:
+        pass
+
+
+def invalidate(finder: "ContractFinder") -> None:
+    """:meth:`ContractFinder.invalidate_caches`: forget distribution versions, and re-read
+    the contracts when install() was given paths and any file changed."""
+    from ._snapshot import forget_distributions
+
+    forget_distributions()
+    if finder._source is not None:
+        _reload(finder, finder._source)
+
+
+def _reload(finder: "ContractFinder", settings: "Settings") -> None:
+    # Imported here: install() with paths has imported the loading side already.
+    from ._config import load_registry
+    from ._errors import ContractError
+
+    error: ContractError | None = None
+    try:
+        stamp: object = contracts_stamp(settings)
+    except ContractError as exc:
+        stamp, error = None, exc
+    if stamp is not None and stamp == finder._stamp:
+        return
+    finder._stamp = stamp
+    if error is None:
         try:
-            meta_path = tuple(sys.meta_path)
-            front = meta_path[: meta_path.index(self)] if self in meta_path else ()
-            for finder in front:
-                if id(finder) in self._warned:
-                    continue
-                self._warned.add(id(finder))
-                _warn(front_message(finder), stacklevel=4)
-        except Exception:
-            pass
-
-    def invalidate_caches(self) -> None:
-        """Forget cached distribution versions and re-read changed contract files.
-
-        ``importlib.invalidate_caches()`` calls this. When :func:`install` was given paths,
-        the contract files are listed and stat'ed again; if any was added, removed or changed,
-        they are all loaded again. If that fails (a file became invalid, unreadable, or a
-        named path is gone), the previous contracts stay in force and a
-        :class:`ContractWarning` says why; this method never raises for a bad contract.
-        """
-        # Imported here, like ``_errors`` below: activation imports this module at start-up,
-        # where every module imported costs (README, "Performance").
-        from ._snapshot import forget_distributions
-
-        forget_distributions()
-        if self._source is not None:
-            self._reload(self._source)
-
-    def _reload(self, settings: "Settings") -> None:
-        # Imported here: install() with paths has imported the loading side already.
-        from ._config import load_registry
-        from ._errors import ContractError
-
-        error: ContractError | None = None
-        try:
-            stamp: object = contracts_stamp(settings)
+            registry = load_registry(settings)
         except ContractError as exc:
-            stamp, error = None, exc
-        if stamp is not None and stamp == self._stamp:
+            error = exc
+        else:
+            finder.registry = registry
             return
-        self._stamp = stamp
-        if error is None:
-            try:
-                registry = load_registry(settings)
-            except ContractError as exc:
-                error = exc
-            else:
-                self.registry = registry
-                return
-        _warn(
-            f"contracts were not reloaded, the previous ones stay in force: {error}; "
-            f"fix the file, then call importlib.invalidate_caches() again",
-            stacklevel=3,
-        )
+    _warn(
+        f"contracts were not reloaded, the previous ones stay in force: {error}; "
+        f"fix the file, then call importlib.invalidate_caches() again",
+        stacklevel=4,
+    )
 
 
 class Installation:
@@ -198,13 +158,6 @@ class Installation:
 
     def __repr__(self) -> str:
         return f"<Installation of {self.finder!r}>"
-
-
-def _installed() -> "ContractFinder | None":
-    for finder in sys.meta_path:
-        if getattr(type(finder), "_importspy_hook_finder", False):
-            return finder  # type: ignore[return-value]
-    return None
 
 
 def _remove(finder: object) -> None:
@@ -269,14 +222,8 @@ def install(
     # must then leave sys.meta_path as it was. After the preload, which may import a
     # protected module for the checks.
     _warn_already_imported(registry)
-    finder = _installed()
-    if finder is None:
-        finder = ContractFinder(registry)
-    else:
-        finder.registry = registry
-        _remove(finder)
+    finder = put_in_front(registry)
     finder._source, finder._stamp = source, stamp
-    sys.meta_path.insert(0, finder)
     return Installation(finder)
 
 
@@ -289,36 +236,43 @@ def preload_check_modules(registry: Registry) -> None:
     Loading these modules at install time avoids it; they are the hook's own imports, so a
     contract on one of them is reported as "imported before importspy_hook was installed".
     """
-    needs: set[str] = set()
-    package = None
-    for contract in registry.contracts:
-        importers = contract.get("importers") or {}
-        patterns = [*(importers.get("allow") or ()), *(importers.get("deny") or ())]
-        # Only ``?`` and ``[...]`` need fnmatch: ``_checks`` matches ``*``-only patterns itself.
-        if any(char in pattern for pattern in patterns for char in "?["):
-            needs.add("fnmatch")
-        for alternative in contract.get("runtime") or ():
-            packages = alternative.get("packages")
-            if packages:
-                package = next(iter(packages))
-                needs.update(("importlib.metadata", "packaging.specifiers", "packaging.version"))
-            if any(rule.get("matches") for rule in (alternative.get("env") or {}).values()):
-                needs.add("re")
+    needs = registry.check_modules()
     for name in sorted(needs):
         if name not in sys.modules:
             try:
                 __import__(name)
             except ImportError:  # packaging missing: the check that needs it will say so
                 pass
-    if package is not None:
+    if "importlib.metadata" in needs:
         # Reading one distribution's metadata imports what importlib.metadata loads lazily
-        # (email.parser, ...). Nothing is cached: versions are still read when checked.
+        # (email.parser, ...): this package's own. Nothing is cached: versions are still read
+        # when checked.
         try:
             from importlib import metadata
 
-            metadata.version(package)
+            metadata.version("importspy-hook")
         except Exception:
             pass
+
+
+def check_modules(plain: "Mapping[str, Any]") -> tuple[str, ...]:
+    """The modules the checks of contract ``plain`` import when they run.
+
+    Only ``?`` and ``[...]`` importer patterns need ``fnmatch`` (``_checks`` matches
+    ``*``-only patterns itself); ``packages`` need ``importlib.metadata`` and packaging; an
+    env ``matches`` needs ``re``.
+    """
+    needs: set[str] = set()
+    importers = plain.get("importers") or {}
+    patterns = [*(importers.get("allow") or ()), *(importers.get("deny") or ())]
+    if any(char in pattern for pattern in patterns for char in "?["):
+        needs.add("fnmatch")
+    for alternative in plain.get("runtime") or ():
+        if alternative.get("packages"):
+            needs.update(("importlib.metadata", "packaging.specifiers", "packaging.version"))
+        if any(rule.get("matches") for rule in (alternative.get("env") or {}).values()):
+            needs.add("re")
+    return tuple(sorted(needs))
 
 
 def self_check() -> list[str]:
@@ -331,7 +285,7 @@ def self_check() -> list[str]:
 
     :returns: one sentence per problem; empty when the hook guards every contracted name.
     """
-    finder = _installed()
+    finder = installed()
     if finder is None:
         problems = ["importspy_hook is not installed: no import is checked; call importspy_hook.install()"]
     else:
@@ -376,7 +330,7 @@ def contracts_stamp(settings: "Settings") -> tuple[tuple[str, int, int], ...]:
     with a package installation, which ``install()`` again picks up.
     """
     # Imported here: install() with paths has imported the loading side already.
-    from ._cache import contract_files
+    from ._startup import contract_files
 
     stamp = []
     for file in [*contract_files(settings.contracts), *settings.importspy_contracts]:

@@ -7,8 +7,8 @@ warm start-up needs only those two and each module imported there costs (README,
 
 import os
 
-from ._cache import SUFFIXES as SUFFIXES
-from ._cache import contract_files as contract_files
+from ._startup import SUFFIXES as SUFFIXES
+from ._startup import contract_files as contract_files
 
 # No ``from __future__ import annotations`` here: this module is imported at start-up or at the
 # first protected import, where importing ``__future__`` costs about 1.5 % of a bare start

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
     from ._errors import ContractViolation, Violation
     from ._importer import Importer
-    from ._registry import Registry
+    from ._startup import Registry
 
     Plain = Mapping[str, Any]
 

@@ -52,7 +52,8 @@ def package_contracts() -> "list[Plain]":
         contract for a module outside its distribution.
     """
     # Imported here: the compiled cache is only needed once distributions ship contracts.
-    from ._cache import compiled_contract, contract_files
+    from ._cache import compiled_contract
+    from ._startup import contract_files
 
     found: list[Plain] = []
     for dist_name, folder, owned in shipped_folders():
@@ -127,7 +128,8 @@ def discovery_cache() -> str:
     in one environment do not overwrite each other's entry.
     """
     # Imported here, with the compiled cache's conventions (IMPORTSPY_HOOK_CACHE_DIR, XDG).
-    from ._cache import SUFFIX, _path_hash, user_cache_dir
+    from ._cache import _path_hash, user_cache_dir
+    from ._startup import SUFFIX
 
     name = "\0".join([sys.executable or "", *_path_entries()])
     return os.path.join(user_cache_dir(), f"entry-points-{_path_hash(name):016x}{SUFFIX}")
@@ -148,9 +150,9 @@ def _tag() -> str:
 def _read_discovery(cache_file: str, key: object) -> "list[Shipped] | None":
     """The cached discovery when ``cache_file`` holds one for ``key`` whose folders all exist;
     ``None`` when it is missing, corrupt, of another version or stale (it is then rebuilt)."""
-    from ._cache import _read_bytes
+    from ._startup import read_bytes
 
-    read = _read_bytes(cache_file, 1 << 26)
+    read = read_bytes(cache_file, 1 << 26)
     if read is None:
         return None
     try:

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
     from ._config import Settings
     from ._contract import Contract
-    from ._registry import Registry
+    from ._startup import Registry
 
 EXIT_KEPT = 0
 EXIT_BROKEN = 1
@@ -119,7 +119,7 @@ def load_registry(contracts: Sequence[str], extra: Sequence[str] = (), *, option
     :raises Problem: when the default folder is missing and nothing else was given.
     :raises ContractProblems: with every problem of every file that cannot be used.
     """
-    from ._registry import Registry
+    from ._startup import Registry
 
     paths = list(contracts)
     settings = None
