@@ -182,7 +182,7 @@ def run(python: str, work: str, rounds: int, breakdown: bool) -> dict[str, objec
             ("import_package", "absent", base, "import importspy_hook"),
             ("import_future", "absent", base, "import __future__"),
             ("import_startup", "absent", base, startup),
-            ("import_enforcement", "absent", base, "import importspy_hook._loader"),
+            ("import_enforcement", "absent", base, "import importspy_hook._guard"),
         ]
     with open(pth, encoding="utf-8") as stream:
         real = stream.read()
@@ -262,8 +262,7 @@ def in_process() -> int:
 
     finder = next(f for f in sys.meta_path if getattr(type(f), "_importspy_hook_finder", False))
     registry = finder.registry
-    from importspy_hook._importer import find_importer
-    from importspy_hook._loader import check_after, check_before
+    from importspy_hook._guard import check_after, check_before, find_importer
 
     name, origin = "app.protected", app.protected.__file__
     contracts = registry.contracts_for(name)

@@ -120,8 +120,8 @@ HOOK_VALIDATIONS = """
 import json, statistics, sys, time
 sys.path.insert(0, ".")
 import importspy_hook
-from importspy_hook._importer import Importer
-from importspy_hook._loader import check_before
+from importspy_hook._guard import Importer
+from importspy_hook._guard import check_before
 registry = importspy_hook.Registry.load("contracts")
 importspy_hook.install(registry)
 contracts = registry.contracts_for("protected")

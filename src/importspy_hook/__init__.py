@@ -27,9 +27,9 @@ if TYPE_CHECKING:
     from ._finder import install as install
     from ._finder import self_check as self_check
     from ._finder import uninstall as uninstall
+    from ._guard import Snapshot as Snapshot
+    from ._guard import snapshot as snapshot
     from ._load import load_contract as load_contract
-    from ._snapshot import Snapshot as Snapshot
-    from ._snapshot import snapshot as snapshot
     from ._startup import ContractFinder as ContractFinder
     from ._startup import Registry as Registry
 
@@ -67,13 +67,13 @@ _HOMES = {
     "Installation": "_finder",
     "Registry": "_startup",
     "RuntimeViolation": "_errors",
-    "Snapshot": "_snapshot",
+    "Snapshot": "_guard",
     "StructureViolation": "_errors",
     "Violation": "_errors",
     "install": "_finder",
     "load_contract": "_load",
     "self_check": "_finder",
-    "snapshot": "_snapshot",
+    "snapshot": "_guard",
     "uninstall": "_finder",
 }
 

@@ -1,23 +1,25 @@
-"""Checks of a compiled contract's ``importers`` names and ``runtime`` rules.
+"""Violations of a compiled contract's ``importers`` names and ``runtime`` rules, worded.
 
-Everything here works on the plain data of a compiled contract (dicts, lists, strings and
-numbers; see ``_convert.to_plain``), never on the attrs model, so that a cached contract can be
-checked without loading attrs, cattrs or YAML. A check returns the list of violations it
-found; an empty list means the rule holds. All violations are collected, not only the first.
+The rules themselves are evaluated in ``_guard`` (on the enforcement path) into rule ids; this
+module is imported when one fails, or by the command line, and turns each failure into a
+:class:`Violation` that says what the contract requires, where, what was found and what to
+do. Everything works on the plain data of compiled contracts (``_convert.to_plain``). A check
+returns the list of violations it found; an empty list means the rule holds. All violations
+are collected, not only the first.
 """
 
-# No ``from __future__ import annotations`` here: this module is imported at start-up or at the
-# first protected import, where importing ``__future__`` costs about 1.5 % of a bare start
-# (README, "Performance"). Annotations that name type-only imports are quoted instead.
+from ._guard import MAX_MATCHED_CHARS as MAX_MATCHED_CHARS
+from ._guard import env_failure, importer_failure, package_failure, runtime_failures
+
+# No ``from __future__ import annotations`` here: this module is imported when a protected
+# import fails, where importing ``__future__`` would cost about 1.5 % of a bare start.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping, Sequence
-    from re import Pattern
+    from collections.abc import Mapping, Sequence
     from typing import Any
 
     from ._errors import Violation
-    from ._importer import Importer
-    from ._snapshot import Snapshot
+    from ._guard import Importer, Snapshot
 
     Plain = Mapping[str, Any]
 
@@ -59,69 +61,34 @@ def quoted_list(items: "Sequence[str]") -> str:
     return "[" + ", ".join(quoted(item) for item in items) + "]"
 
 
-def _fnmatch(name: str, pattern: str) -> bool:
-    if "?" not in pattern and "[" not in pattern:
-        return name == pattern if "*" not in pattern else _star_match(name, pattern)
-    # Imported here: fnmatch pulls in ``re`` (with enum, functools, collections: about 10 ms
-    # at start-up); only patterns with ``?`` or ``[...]`` need it.
-    from fnmatch import fnmatchcase
-
-    return fnmatchcase(name, pattern)
-
-
-def _star_match(name: str, pattern: str) -> bool:
-    """``fnmatchcase`` for a pattern whose only wildcard is ``*`` (any run of characters)."""
-    parts = pattern.split("*")
-    head, tail = parts[0], parts[-1]
-    if len(name) < len(head) + len(tail) or not name.startswith(head) or not name.endswith(tail):
-        return False
-    start, end = len(head), len(name) - len(tail)
-    for part in parts[1:-1]:
-        # The leftmost place of each middle part leaves the most room for the next one.
-        found = name.find(part, start, end)
-        if found < 0:
-            return False
-        start = found + len(part)
-    return True
-
-
 def check_importer_name(contract: "Plain", importer: "Importer | None") -> "list[Violation]":
     """``importers.allow`` and ``importers.deny``: deny wins over allow."""
-    importers: Plain | None = contract["importers"]
-    if importers is None:
-        return []
     name = importer.name if importer is not None else None
-    found: list[Violation] = []
-    deny: Sequence[str] = importers["deny"]
-    if name is not None:
-        for pattern in deny:
-            if _fnmatch(name, pattern):
-                found.append(
-                    violation(
-                        "importers.deny",
-                        f"importers.deny in {where(contract, 'importers/deny')} has {quoted(pattern)}, "
-                        f"which matches {name}; import {contract['module']} from a module outside "
-                        f"importers.deny, or change the contract",
-                        where(contract, "importers/deny"),
-                    )
-                )
-                break
-    allow: Sequence[str] | None = importers["allow"]
-    if allow is not None and not found and (name is None or not any(_fnmatch(name, p) for p in allow)):
-        at = where(contract, "importers/allow")
-        if name is None:
-            text = (
-                f"importers.allow in {at} is {quoted_list(allow)}, and no pattern matches an import "
-                f"made outside any named module; import {contract['module']} from an allowed module"
-            )
-        else:
-            text = (
-                f"importers.allow in {at} is {quoted_list(allow)} and {name} matches none of them; "
-                f"import {contract['module']} from an allowed module, or add a pattern for {name} "
-                f"to importers.allow"
-            )
-        found.append(violation("importers.allow", text, at))
-    return found
+    failure = importer_failure(contract, name)
+    if failure is None:
+        return []
+    rule, pattern = failure
+    if rule == "importers.deny":
+        at = where(contract, "importers/deny")
+        text = (
+            f"importers.deny in {at} has {quoted(str(pattern))}, which matches {name}; import "
+            f"{contract['module']} from a module outside importers.deny, or change the contract"
+        )
+        return [violation(rule, text, at)]
+    allow: Sequence[str] = contract["importers"]["allow"]
+    at = where(contract, "importers/allow")
+    if name is None:
+        text = (
+            f"importers.allow in {at} is {quoted_list(allow)}, and no pattern matches an import "
+            f"made outside any named module; import {contract['module']} from an allowed module"
+        )
+    else:
+        text = (
+            f"importers.allow in {at} is {quoted_list(allow)} and {name} matches none of them; "
+            f"import {contract['module']} from an allowed module, or add a pattern for {name} "
+            f"to importers.allow"
+        )
+    return [violation(rule, text, at)]
 
 
 def check_runtime(contract: "Plain", snap: "Snapshot") -> "list[Violation]":
@@ -147,45 +114,24 @@ def check_runtime(contract: "Plain", snap: "Snapshot") -> "list[Violation]":
 def _check_alternative(contract: "Plain", rule: "Plain", index: int, snap: "Snapshot", label: str) -> "list[Violation]":
     found: list[Violation] = []
     base = f"runtime/{index}"
-
-    python: Plain | None = rule["python"]
-    if python is not None and not python_matches(python["clauses"], snap.python_key, snap.python):
-        at = where(contract, f"{base}/python")
-        found.append(
-            violation(
-                "runtime.python",
-                f"{label}.python in {at} is {quoted(python['text'])} but this is "
-                f"Python {snap.python}; run it with a matching interpreter",
-                at,
+    for rule_id, key in runtime_failures(rule, snap):
+        if rule_id == "runtime.python":
+            at = where(contract, f"{base}/python")
+            text = (
+                f"{label}.python in {at} is {quoted(rule['python']['text'])} but this is "
+                f"Python {snap.python}; run it with a matching interpreter"
             )
-        )
-    for key, actual in (("implementation", snap.implementation), ("os", snap.os), ("arch", snap.arch)):
-        allowed: Sequence[str] | None = rule[key]
-        if allowed is not None and actual not in allowed:
+        elif rule_id.startswith("runtime.env."):
+            at = where(contract, f"{base}/env/{key}")
+            text = f"{label}.env.{key} in {at} {_env_text(key, rule['env'][key], snap.environ.get(key))}"
+        elif rule_id.startswith("runtime.packages."):
+            at = where(contract, f"{base}/packages/{key}")
+            text = f"{label}.packages.{key} in {at} {_package_text(key, rule['packages'][key], snap)}"
+        else:
             at = where(contract, f"{base}/{key}")
-            found.append(
-                violation(
-                    f"runtime.{key}",
-                    f"{label}.{key} in {at} is {quoted_list(allowed)} but this is {actual}",
-                    at,
-                )
-            )
-    env: Mapping[str, Plain] = rule["env"]
-    if env:
-        environ = snap.environ
-        for name, env_rule in env.items():
-            problem = _env_problem(name, env_rule, environ.get(name))
-            if problem is not None:
-                at = where(contract, f"{base}/env/{name}")
-                rule_id, text = problem
-                found.append(violation(rule_id, f"{label}.env.{name} in {at} {text}", at))
-    packages: Mapping[str, Plain] = rule["packages"]
-    for name, package_rule in packages.items():
-        problem = _package_problem(name, package_rule, snap)
-        if problem is not None:
-            at = where(contract, f"{base}/packages/{name}")
-            rule_id, text = problem
-            found.append(violation(rule_id, f"{label}.packages.{name} in {at} {text}", at))
+            actual = getattr(snap, key)
+            text = f"{label}.{key} in {at} is {quoted_list(rule[key])} but this is {actual}"
+        found.append(violation(rule_id, text, at))
     return found
 
 
@@ -205,146 +151,27 @@ def _shown(name: str, rule: "Plain", value: str, denial: str = "it is not") -> s
     return f"it is {quoted(value)}"
 
 
-_regexes: "dict[str, Pattern[str]]" = {}
-
-# A value longer than this never matches a ``matches`` rule: together with the load-time
-# refusal of nested quantifiers, back-references and more than three unbounded repetitions
-# (``_convert.regex_risk``), it bounds the regular expression's work to a few times 256**3 / 6
-# backtracking steps: 0.15 s for the worst accepted pattern measured (``a*?a*?a*?a?a?b``).
-# With 4096, ``a*a*a*b`` took about 30 s and ``.*-.*-.*-.*-z`` hours.
-MAX_MATCHED_CHARS = 256
-
-
-def _full_match(pattern: str, value: str) -> bool:
-    if len(value) > MAX_MATCHED_CHARS:
-        return False
-    compiled = _regexes.get(pattern)
-    if compiled is None:
-        # Imported here: ``re`` is only needed by contracts with a ``matches`` rule.
-        import re
-
-        compiled = _regexes[pattern] = re.compile(pattern)
-    return compiled.fullmatch(value) is not None
-
-
-def _env_problem(name: str, rule: "Plain", value: str | None) -> tuple[str, str] | None:
-    if rule["absent"]:
-        if value is None:
-            return None
-        return ("runtime.env.absent", f"requires {name} to be unset, but it is set; unset {name}")
-    if value is None:
-        if not rule["required"]:
-            return None
-        return ("runtime.env.required", f"requires {name} to be set, and it is not; set {name}")
-    equals: str | None = rule["equals"]
-    if equals is not None and value != equals:
-        expected = "its expected value" if is_secret_name(name, rule) else quoted(equals)
-        return (
-            "runtime.env.equals",
-            f"requires {name} to be {expected}, but {_shown(name, rule, value)}",
-        )
-    one_of: Sequence[str] | None = rule["one_of"]
-    if one_of is not None and value not in one_of:
+def _env_text(name: str, rule: "Plain", value: str | None) -> str:
+    failed = env_failure(rule, value)
+    if failed == "absent":
+        return f"requires {name} to be unset, but it is set; unset {name}"
+    if failed == "required" or value is None:
+        return f"requires {name} to be set, and it is not; set {name}"
+    if failed == "equals":
+        expected = "its expected value" if is_secret_name(name, rule) else quoted(rule["equals"])
+        return f"requires {name} to be {expected}, but {_shown(name, rule, value)}"
+    if failed == "one_of":
+        one_of: Sequence[str] = rule["one_of"]
         expected = "one of its expected values" if is_secret_name(name, rule) else f"one of {quoted_list(one_of)}"
-        return ("runtime.env.one_of", f"requires {name} to be {expected}, but {_shown(name, rule, value)}")
-    matches: str | None = rule["matches"]
-    if matches is not None and not _full_match(matches, value):
-        return (
-            "runtime.env.matches",
-            f"requires {name} to match {quoted(matches)} in full, but {_shown(name, rule, value, 'it does not')}",
-        )
-    return None
+        return f"requires {name} to be {expected}, but {_shown(name, rule, value)}"
+    return f"requires {name} to match {quoted(rule['matches'])} in full, but {_shown(name, rule, value, 'it does not')}"
 
 
-def _package_problem(name: str, rule: "Plain", snap: "Snapshot") -> tuple[str, str] | None:
+def _package_text(name: str, rule: "Plain", snap: "Snapshot") -> str:
     installed = snap.distribution_version(name)
-    if rule["absent"]:
-        if installed is None:
-            return None
-        return (
-            "runtime.packages.absent",
-            f"requires {name} not to be installed, but {name} {installed} is; uninstall it",
-        )
-    if installed is None:
-        return ("runtime.packages.missing", f"requires {name} to be installed, and it is not; install it")
-    specifier: str | None = rule["version"]
-    if specifier is None or _version_in(installed, specifier):
-        return None
-    return (
-        "runtime.packages.version",
-        f"requires {name} {specifier}, but {name} {installed} is installed",
-    )
-
-
-def _version_in(version: str, specifier: str) -> bool:
-    # Imported here: packaging is needed only for contracts with a ``packages`` version rule.
-    from packaging.specifiers import SpecifierSet
-    from packaging.version import InvalidVersion, Version
-
-    try:
-        parsed = Version(version)
-    except InvalidVersion:
-        return False
-    return SpecifierSet(specifier).contains(parsed, prereleases=True)
-
-
-# ``runtime.python``: checking the running interpreter against a compiled PEP 440 specifier.
-# (Here rather than in a module of its own: each module imported at the first protected
-# import costs about 1 % of a bare start; README, "Performance".)
-#
-# Contracts are compiled when loaded: ``packaging`` parses ``runtime.python`` into clauses of
-# plain data ``{"operator", "release", "pre", "wildcard", "text"}``. Checking them here needs
-# no import, so the enforcement path never loads ``packaging``. Interpreter versions are
-# release versions with an optional pre-release and never carry epochs, post, dev or local
-# segments, which is why this small subset of PEP 440 is exact for them; the test suite
-# compares it with ``packaging`` over a grid of versions and specifiers.
-#
-# Pre-releases of the interpreter are always admitted when the arithmetic holds: a contract
-# that says ``>=3.10`` means a 3.14 release candidate too.
-
-_FINAL = (3, 0)
-
-
-def _padded(release: "Sequence[int]", length: int) -> tuple[int, ...]:
-    return tuple(release) + (0,) * (length - len(release))
-
-
-def clause_holds(clause: "Mapping[str, Any]", version: tuple[int, int, int, int, int], text: str) -> bool:
-    """Whether the interpreter ``version`` (``Snapshot.python_key``) satisfies one clause."""
-    operator = clause["operator"]
-    if operator == "===":
-        return bool(clause["text"] == text)
-    release: Sequence[int] = clause["release"]
-    width = max(len(release), 3)
-    mine = _padded(version[:3], width)
-    if clause["wildcard"]:
-        same = mine[: len(release)] == tuple(release)
-        return same if operator == "==" else not same
-    theirs = _padded(release, width)
-    pre: Sequence[int] | None = clause["pre"]
-    my_key = (mine, version[3:])
-    their_key = (theirs, tuple(pre) if pre is not None else _FINAL)
-    if operator == "==":
-        return my_key == their_key
-    if operator == "!=":
-        return my_key != their_key
-    if operator == ">=":
-        return my_key >= their_key
-    if operator == "<=":
-        return my_key <= their_key
-    if operator == ">":
-        return my_key > their_key
-    if operator == "<":
-        # PEP 440: "<V" excludes pre-releases of V itself unless V is a pre-release.
-        if pre is None and mine == theirs and version[3:] != _FINAL:
-            return False
-        return my_key < their_key
-    if operator == "~=":
-        prefix = tuple(release[:-1])
-        return my_key >= their_key and mine[: len(prefix)] == prefix
-    raise ValueError(f"unknown specifier operator {operator!r}")
-
-
-def python_matches(clauses: "Iterable[Mapping[str, Any]]", version: tuple[int, int, int, int, int], text: str) -> bool:
-    """Whether the interpreter satisfies every clause (a specifier set is a conjunction)."""
-    return all(clause_holds(clause, version, text) for clause in clauses)
+    failed = package_failure(rule, installed)
+    if failed == "absent":
+        return f"requires {name} not to be installed, but {name} {installed} is; uninstall it"
+    if failed == "missing":
+        return f"requires {name} to be installed, and it is not; install it"
+    return f"requires {name} {rule['version']}, but {name} {installed} is installed"

@@ -21,7 +21,7 @@ from attrs import frozen
 from ._checks import check_importer_name, check_runtime
 from ._errors import ContractViolation, ContractWarning, Violation
 from ._finder import install
-from ._importer import Importer, is_machinery
+from ._guard import Importer, is_machinery
 from ._report import Finding, Outcome, Report
 from ._snapshot import snapshot
 from ._startup import Registry

@@ -1,9 +1,9 @@
-"""Installing the finder, and the finder's slow path.
+"""Installing the finder: :func:`install`, :func:`uninstall`, :func:`self_check`.
 
 :class:`ContractFinder` itself, with its fast test for unprotected names, is in ``_startup``,
-the one module drop-in activation imports at start-up. This module holds the public
-:func:`install` / :func:`uninstall` / :func:`self_check`, what ``find_spec`` does for a
-protected name (:func:`guarded_spec`) and ``invalidate_caches`` (:func:`invalidate`).
+the one module drop-in activation imports at start-up; what ``find_spec`` does for a protected
+name is in ``_guard``. This module holds the public API, ``invalidate_caches``
+(:func:`invalidate`) and the warnings about finders in front of ours.
 """
 
 import os
@@ -17,9 +17,8 @@ from ._startup import ContractFinder, Registry, installed, put_in_front
 # (README, "Performance"). Annotations that name type-only imports are quoted instead.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping, Sequence
-    from importlib.machinery import ModuleSpec
-    from types import ModuleType, TracebackType
+    from collections.abc import Iterable, Mapping
+    from types import TracebackType
     from typing import Any
 
     from ._config import Settings
@@ -27,57 +26,8 @@ if TYPE_CHECKING:
     PathSpec = str | PathLike[str] | Iterable[str | PathLike[str]]
 
 
-def guarded_spec(
-    finder: "ContractFinder", fullname: str, path: "Sequence[str] | None", target: "ModuleType | None"
-) -> "ModuleSpec | None":
-    """The slow path of :meth:`ContractFinder.find_spec`, for a name the registry covers: the
-    real spec from the other finders, its loader wrapped in a checking proxy."""
-    meta_path = sys.meta_path
-    if not meta_path or meta_path[0] is not finder:
-        _warn_front(finder)
-    registry = finder.registry
-    spec: ModuleSpec | None = None
-    # A snapshot: another thread may change sys.meta_path meanwhile. Finders are called
-    # directly, never through importlib.util.find_spec, which would recurse into us and
-    # import parent packages.
-    for other in tuple(meta_path):
-        if getattr(type(other), "_importspy_hook_finder", False):
-            continue
-        find = getattr(other, "find_spec", None)
-        if find is None:
-            continue
-        spec = find(fullname, path, target)
-        if spec is not None:
-            break
-    if spec is None:
-        return None
-    loader = spec.loader
-    # Namespace packages have no loader yet; built-in and frozen specs carry importlib's
-    # own importer *class* (BuiltinImporter, FrozenImporter): there is no code to check
-    # before it runs.
-    if (
-        loader is None
-        or spec.origin in ("built-in", "frozen")
-        or (isinstance(loader, type) and loader.__module__ == "_frozen_importlib")
-    ):
-        return spec
-    contracts = registry.contracts_for(fullname)
-    if contracts:
-        # Imported here: the checks are loaded at the first protected import, not at
-        # start-up, where activation pays for every module it imports.
-        from ._loader import GuardedLoader, refuse_unchecked
-
-        if hasattr(loader, "exec_module"):
-            # Also a loader that is a class: the proxy wraps it without changing it.
-            spec.loader = GuardedLoader(loader, contracts, registry, spec.origin)  # type: ignore[assignment]
-        else:
-            # Only the legacy load_module (PEP 302): the module's code would run with no
-            # chance to check first, so the import fails closed (or warns, in warn mode).
-            return refuse_unchecked(spec, contracts, registry)
-    return spec
-
-
-def _warn_front(finder: "ContractFinder") -> None:
+def warn_front(finder: "ContractFinder") -> None:
+    """Warn once per finder that sits in front of ours on ``sys.meta_path``."""
     # Only on the slow path of a protected import: a finder put in front of ours after
     # install() (pytest's rewriter, typeguard, another hook) sees every import first and
     # can load a protected module without asking us. Warn once per such finder; never
@@ -97,7 +47,7 @@ def _warn_front(finder: "ContractFinder") -> None:
 def invalidate(finder: "ContractFinder") -> None:
     """:meth:`ContractFinder.invalidate_caches`: forget distribution versions, and re-read
     the contracts when install() was given paths and any file changed."""
-    from ._snapshot import forget_distributions
+    from ._guard import forget_distributions
 
     forget_distributions()
     if finder._source is not None:

@@ -1,97 +1,36 @@
-"""The proxy loader that checks a protected import before the module's code runs.
+"""A protected import that does not pass: its violations worded, reported, raised or warned.
 
-The proxy defines ``create_module`` and ``exec_module`` and forwards every other attribute
-(``get_code``, ``get_source``, ``get_resource_reader``, ``is_package``, ``get_filename``,
-``get_data``, ...) to the real loader, so that ``linecache``, ``importlib.resources``,
-``pkgutil`` and ``runpy`` keep working. Once the checks pass, the real loader is handed back
-to ``module.__loader__`` and ``module.__spec__.loader`` (as ``importlib.util.LazyLoader``
-does), so nothing after the import can tell the hook was there.
+The proxy loader (``_guard.GuardedLoader``) evaluates the rules on the path of an import that
+passes; when one fails, or a contract has ``importers.require`` or ``provides``, it calls
+:func:`report_before` or :func:`report_after` here, which run the full checks (``_checks``,
+``_structure``) and raise the :class:`ContractViolation` or warn. Also here: the loader that
+refuses a module whose real loader cannot be checked, and the DEBUG log of each decision.
 
-Each decision is logged at DEBUG on the ``importspy_hook`` logger, and each violation raises
-the audit event ``importspy_hook.violation`` (module, importer, rule ids).
+Each decision is logged at DEBUG on the ``importspy_hook`` logger (once ``logging`` is
+imported), and each violation raises the audit event ``importspy_hook.violation`` (module,
+importer, rule ids).
 """
 
 import sys
 
 from ._checks import check_importer_name, check_runtime, violation, where
-from ._importer import find_importer
-from ._snapshot import enter_own_imports, leave_own_imports, snapshot
+from ._guard import check_before, enter_own_imports, find_importer, leave_own_imports, snapshot
 
-# No ``from __future__ import annotations`` here: this module is imported at start-up or at the
-# first protected import, where importing ``__future__`` costs about 1.5 % of a bare start
-# (README, "Performance"). Annotations that name type-only imports are quoted instead.
+# No ``from __future__ import annotations`` here: this module is imported when a protected
+# import fails, where importing ``__future__`` would cost about 1.5 % of a bare start.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
     from importlib.machinery import ModuleSpec
     from logging import Logger
-    from types import CodeType, ModuleType
+    from types import ModuleType
     from typing import Any, NoReturn
 
     from ._errors import ContractViolation, Violation
-    from ._importer import Importer
+    from ._guard import Importer
     from ._startup import Registry
 
     Plain = Mapping[str, Any]
-
-
-class GuardedLoader:
-    """Wraps one load of one protected module; a new proxy is made for every load."""
-
-    __slots__ = ("_real", "_contracts", "_registry", "_checked", "_origin")
-
-    def __init__(
-        self, real: "Any", contracts: "tuple[Plain, ...]", registry: "Registry", origin: str | None = None
-    ) -> None:
-        self._real = real
-        self._origin = origin
-        self._contracts = contracts
-        self._registry = registry
-        self._checked = False
-
-    def __getattr__(self, name: str) -> object:
-        return getattr(self._real, name)
-
-    def __repr__(self) -> str:
-        return f"<GuardedLoader of {self._real!r}>"
-
-    def create_module(self, spec: "ModuleSpec") -> "ModuleType | None":
-        # Checked here, before the module object exists, for two reasons. An extension
-        # module's code runs in create_module (single-phase init runs it all there). And a
-        # refused import must leave nothing in sys.modules: a thread that finds the module
-        # there while this import is running waits for it, then gets the object it found
-        # even if the import failed (import.c ``import_ensure_initialized``), an empty shell
-        # of the refused module. exec_module still checks when create_module was not called
-        # (``importlib.reload``).
-        _logged(check_before, spec.name, spec.origin, self._contracts, self._registry, find_importer(1))
-        self._checked = True
-        create = getattr(self._real, "create_module", None)
-        return None if create is None else create(spec)
-
-    def get_code(self, fullname: str) -> "CodeType | None":
-        # runpy (``python -m``, ``runpy.run_module``) takes the code object from the loader and
-        # runs it itself, never calling exec_module (runpy.py ``_get_module_details``): check
-        # such a run like an import by runpy's caller (under ``python -m`` only runpy frames
-        # are on the stack, so the importer is None). Other callers only look at the code.
-        if sys._getframe(1).f_globals.get("__name__") == "runpy":
-            _logged(check_before, fullname, self._origin, self._contracts, self._registry, find_importer(1), run=True)
-        code: CodeType | None = self._real.get_code(fullname)
-        return code
-
-    def exec_module(self, module: "ModuleType") -> None:
-        name = module.__name__
-        spec = module.__spec__
-        origin = spec.origin if spec is not None else getattr(module, "__file__", None)
-        real = self._real
-        # Handed back before the check: a reload that fails keeps the module in sys.modules
-        # (importlib._bootstrap._exec does not remove it), and it must not keep the proxy.
-        module.__loader__ = real
-        if spec is not None:
-            spec.loader = real
-        if not self._checked:
-            _logged(check_before, name, origin, self._contracts, self._registry, find_importer(1))
-        real.exec_module(module)
-        _logged(check_after, name, origin, self._contracts, self._registry, module)
 
 
 class RefusingLoader:
@@ -155,13 +94,14 @@ def refuse_unchecked(spec: "ModuleSpec", contracts: "Sequence[Plain]", registry:
     return type(spec)(name, RefusingLoader(name, message, at), origin=spec.origin)  # type: ignore[arg-type]
 
 
-def __tracebackhide__(excinfo: "Any") -> bool:
-    # pytest hides a frame whose globals say so (a callable decides per exception): a
-    # violation's report then ends at the importing line with the contract's message.
-    # Imported here, like everywhere in this module: a passing import never needs _errors.
+def is_violation(excinfo: "Any") -> bool:
+    """Whether pytest's ``excinfo`` holds a :class:`ContractViolation` (``__tracebackhide__``)."""
     from ._errors import ContractViolation
 
     return isinstance(getattr(excinfo, "value", None), ContractViolation)
+
+
+__tracebackhide__ = is_violation
 
 
 _logger: "Logger | None" = None
@@ -185,9 +125,10 @@ def debug_logger() -> "Logger | None":
     return _logger if _logger.isEnabledFor(logging.DEBUG) else None
 
 
-def _logged(
+def logged(
     check: "Callable[..., list[Violation]]", name: str, origin: str | None, *args: "Any", **options: "Any"
 ) -> None:
+    """Run ``check`` (``_guard.check_before`` or ``check_after``) and log its decision at DEBUG."""
     log = debug_logger()
     if log is None:
         check(name, origin, *args, **options)
@@ -220,7 +161,7 @@ def _logged(
         log.debug("%s imported%s: kept %s, checked in %.0f us", name, who, phase, micros)
 
 
-def check_before(
+def report_before(
     name: str,
     origin: str | None,
     contracts: "Sequence[Plain]",
@@ -229,7 +170,8 @@ def check_before(
     *,
     run: bool = False,
 ) -> "list[Violation]":
-    """Importer name, then runtime, then importer structure; raise or warn on violation.
+    """The full ``check_before``: importer name, then runtime, then importer structure, each
+    violation worded; raise or warn when there is one.
 
     :returns: the violations that were only warned about.
     """
@@ -292,10 +234,10 @@ def check_readable(contract: "Plain") -> "list[Violation]":
     return [violation("contract.unreadable", problem, where(contract, ""))]
 
 
-def check_after(
+def report_after(
     name: str, origin: str | None, contracts: "Sequence[Plain]", registry: "Registry", module: "ModuleType"
 ) -> "list[Violation]":
-    """``provides``: what the protected module must define once it ran.
+    """The full ``check_after``: ``provides``, what the protected module must define once it ran.
 
     :returns: the violations that were only warned about.
     """

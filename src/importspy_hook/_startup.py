@@ -7,7 +7,7 @@ every guarded interpreter runs: list and stat the contract files, read their fol
 file, index the contracts and put the finder first on ``sys.meta_path``. Each module imported
 at start-up costs about 0.1 ms here, plus about 7 us per KB of bytecode (README,
 "Performance"), so everything else lives elsewhere and is imported when first needed: a
-protected import (``_finder``, ``_loader``), a cache miss (``_cache``), a problem to report
+protected import (``_guard``), a cache miss (``_cache``), a problem to report
 (``_activate``) or the public API (``_finder.install``).
 
 ``find_spec`` runs for every import in the process while the global import lock is held
@@ -531,14 +531,14 @@ class ContractFinder:
             if pattern is None or pattern(fullname) is None:
                 return None
         # A check running in this thread imports what it needs: those imports are the hook's
-        # own (see _snapshot.hook_is_importing). No check can run before _snapshot is loaded,
-        # and looking it up instead of importing it keeps this path import-free.
-        snapshot_module = sys.modules.get("importspy_hook._snapshot")
-        if snapshot_module is not None and snapshot_module.hook_is_importing():
+        # own (see _guard.hook_is_importing). No check can run before _guard is loaded, and
+        # looking it up instead of importing it keeps this path import-free.
+        guard = sys.modules.get("importspy_hook._guard")
+        if guard is not None and guard.hook_is_importing():
             return None
         try:
-            # Imported here: the rest of the finder is needed at the first protected import.
-            from ._finder import guarded_spec
+            # Imported here: the checks are needed at the first protected import.
+            from ._guard import guarded_spec
 
             return guarded_spec(self, fullname, path, target)
         except Exception:
