@@ -534,7 +534,9 @@ class ContractFinder:
         # own (see _guard.hook_is_importing). No check can run before _guard is loaded, and
         # looking it up instead of importing it keeps this path import-free.
         guard = sys.modules.get("importspy_hook._guard")
-        if guard is not None and guard.hook_is_importing():
+        if (guard is not None and guard.hook_is_importing()) or fullname.startswith("importspy_hook."):
+            # The hook's own modules, imported when first needed (even by a check), are part
+            # of the import machinery, like importlib's: a "*" contract must not guard them.
             return None
         try:
             # Imported here: the checks are needed at the first protected import.
