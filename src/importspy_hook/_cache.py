@@ -8,10 +8,13 @@ The entries of the contracts of one folder are kept in one cache file, so that a
 one file per folder, not one per contract. The file is named after the interpreter
 (``contracts.cpython-311.marshal``), like ``__pycache__`` files: the digests below differ
 between Python versions. It holds a header, a digest of the rest (a damaged file is ignored
-whole) and a dict of entries, one per contract file name::
+whole), an index with one entry per contract file name::
 
     ((size, st_mtime_ns, st_ctime_ns, st_ino), digest of the bytes, hashed at (ns), module,
-     modules its checks import, marshal.dumps(plain data))
+     modules its checks import, (offset, length) of its plain data)
+
+and then the plain data of every entry, each ``marshal.dumps``'d on its own, so that a
+start-up unmarshals the small index and keeps the rest as views of the bytes it read.
 
 An entry is used when its contract's stat key is the same and either the bytes' digest still
 matches or the stat key alone proves the bytes unchanged: ``st_ctime_ns`` is set by the kernel
@@ -55,7 +58,6 @@ from ._startup import (
     compiled_items,
     contract_files,
     digest,
-    fnv1a,
     read_bytes,
 )
 
@@ -71,7 +73,7 @@ if TYPE_CHECKING:
 
     PathSpec = str | PathLike[str] | Iterable[str | PathLike[str]]
     StatKey = tuple[int, int, int, int]
-    Entry = tuple[StatKey, bytes, int, str, tuple[str, ...], bytes]
+    Entry = tuple[StatKey, bytes, int, str, tuple[str, ...], bytes | memoryview]
 
 CACHE_DIR_VARIABLE = "IMPORTSPY_HOOK_CACHE_DIR"
 # The same bound as ``_yaml.MAX_BYTES``; a larger file fails to parse and is never cached.
@@ -168,7 +170,7 @@ def _compiled(file: str, updates: "dict[str, dict[str, Entry]]") -> "dict[str, A
 
 
 def _well_formed(entry: object) -> "TypeGuard[Entry]":
-    return type(entry) is tuple and len(entry) == 6 and type(entry[5]) is bytes
+    return type(entry) is tuple and len(entry) == 6 and isinstance(entry[5], (bytes, memoryview))
 
 
 def _hashed(path: str, at: "int | None" = None) -> "tuple[StatKey, bytes, int] | None":
@@ -225,9 +227,19 @@ def _store(folder: str, updates: "dict[str, Entry]") -> None:
         # Entries of contracts that are gone are dropped; the others are kept as read.
         entries = {n: e for n, e in _entries(cache_file).items() if os.path.exists(os.path.join(folder, n))}
         entries.update(updates)
-        body = marshal.dumps(entries)
-        if _write_atomically(cache_file, cache_header() + digest(body) + body, ignore_marker=ignore_marker):
-            _loaded[cache_file] = entries
+        index: dict[str, tuple[object, ...]] = {}
+        blobs: list[bytes] = []
+        offset = 0
+        for name, entry in entries.items():
+            blob = bytes(entry[5])
+            index[name] = (*entry[:5], (offset, len(blob)))
+            blobs.append(blob)
+            offset += len(blob)
+        packed = marshal.dumps(index)
+        rest = len(packed).to_bytes(4, "little") + packed + b"".join(blobs)
+        if _write_atomically(cache_file, cache_header() + digest(rest) + rest, ignore_marker=ignore_marker):
+            # Read back as the start-up reads it: the plain data as views of one buffer.
+            _loaded.pop(cache_file, None)
             return
 
 
@@ -261,3 +273,11 @@ def _path_hash(path: str) -> int:
     # FNV-1a of the path, so that user-cache file names stay short and distinct without
     # importing a hash module; a collision only costs a rebuild (every entry is checked).
     return fnv1a(os.fsencode(path))
+
+
+def fnv1a(data: bytes) -> int:
+    """64-bit FNV-1a of ``data``."""
+    value = 0xCBF29CE484222325
+    for byte in data:
+        value = ((value ^ byte) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
+    return value

@@ -205,6 +205,18 @@ def preload_check_modules(registry: Registry) -> None:
             pass
 
 
+def compile_patterns(ignore: "tuple[str, ...]", patterned: "list[tuple[str, int]]") -> "tuple[Any, Any, Any]":
+    """``Registry``'s matchers: of the ignored names, of each pattern other than ``prefix*``
+    (with the index of its contract), and of all those patterns at once."""
+    import re
+    from fnmatch import translate
+
+    ignored = re.compile("|".join(f"(?:{translate(p)})" for p in ignore)).match if ignore else None
+    each = tuple((re.compile(translate(p)).match, i) for p, i in patterned)
+    combined = re.compile("|".join(f"(?:{translate(p)})" for p, _ in patterned)).match if patterned else None
+    return ignored, each, combined
+
+
 def check_modules(plain: "Mapping[str, Any]") -> tuple[str, ...]:
     """The modules the checks of contract ``plain`` import when they run.
 

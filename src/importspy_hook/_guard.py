@@ -1,18 +1,12 @@
 """What a protected import passes through: the loader proxy, the importer, the platform
 snapshot and the rules, evaluated on the plain data of compiled contracts.
 
-This is the one module the first protected import adds (``_startup`` is there already), so it
-holds the path of an import that passes and nothing else: each module imported costs about
-0.1 ms here, plus about 7 us per KB of bytecode (README, "Performance"). A rule is evaluated
-here once, into rule ids; when one fails, ``_loader`` runs the checks again to word the
-violations (``_checks``), report them and raise or warn. Contracts with ``importers.require``
-or ``provides`` are checked there as well (``_structure``).
-
-The proxy defines ``create_module`` and ``exec_module`` and forwards every other attribute
-(``get_code``, ``get_source``, ``get_resource_reader``, ``is_package``, ...) to the real
-loader, so that ``linecache``, ``importlib.resources``, ``pkgutil`` and ``runpy`` keep working.
-Once the checks pass, the real loader is handed back to ``module.__loader__`` and
-``module.__spec__.loader`` (as ``importlib.util.LazyLoader`` does).
+The one module the first protected import adds, so it holds the path of an import that passes
+and no more (module costs: README, "Performance"). Rules are evaluated into rule ids; when one
+fails, ``_loader`` words the violations (``_checks``) and raises or warns; it also checks
+``importers.require`` and ``provides`` (``_structure``). The proxy forwards every attribute
+but ``create_module`` and ``exec_module`` to the real loader, and hands the real loader back
+to the module once the checks pass (as ``importlib.util.LazyLoader`` does).
 """
 
 import os

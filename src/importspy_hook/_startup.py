@@ -1,19 +1,12 @@
-"""The resident part of the hook: the registry of contracts by module name, the finder, and
-drop-in activation from ``IMPORTSPY_HOOK_CONTRACTS`` over the compiled contract cache.
+"""The resident part of the hook: the registry, the finder, and drop-in activation.
 
-With drop-in activation (``importspy_hook.pth``, or the PEP 829 ``importspy_hook.start``) this
-is the one module of the package an interpreter imports at start-up, so it holds only what
-every guarded interpreter runs: list and stat the contract files, read their folder's cache
-file, index the contracts and put the finder first on ``sys.meta_path``. Each module imported
-at start-up costs about 0.1 ms here, plus about 7 us per KB of bytecode (README,
-"Performance"), so everything else lives elsewhere and is imported when first needed: a
-protected import (``_guard``), a cache miss (``_cache``), a problem to report
-(``_activate``) or the public API (``_finder.install``).
-
-``find_spec`` runs for every import in the process while the global import lock is held
-(``_bootstrap._find_spec``), so for a name without a contract it returns ``None`` after the
-registry's fast test and nothing else. It never raises: an exception from a finder aborts the
-import with no later finder tried, so any failure there must become "not mine".
+With ``IMPORTSPY_HOOK_CONTRACTS`` set, this is the one module of the package an interpreter
+imports at start-up (``importspy_hook.pth``): it lists and stats the contracts, reads their
+folder's compiled cache, indexes them and puts the finder first on ``sys.meta_path``. Every
+module imported at start-up costs about 0.1 ms here, plus about 8 us per KB of bytecode
+(README, "Performance"), so everything else is imported where first needed: ``_guard`` at
+the first protected import, ``_cache`` on a cache miss, ``_activate`` for a problem to report,
+``_finder`` for the public API.
 """
 
 import marshal
@@ -38,7 +31,7 @@ if TYPE_CHECKING:
     PathSpec = str | PathLike[str] | Iterable[str | PathLike[str]]
     # A contract from a fresh cache entry, not unmarshalled yet:
     # ``(module, source file, marshal.dumps(plain data without "source"), modules its checks import)``.
-    Compiled = tuple[str, str, bytes, tuple[str, ...]]
+    Compiled = tuple[str, str, bytes | memoryview, tuple[str, ...]]
     Item = Plain | Compiled
 
 CONTRACTS_VARIABLE = "IMPORTSPY_HOOK_CONTRACTS"
@@ -205,26 +198,27 @@ def compiled_items(files: "list[str]") -> "list[Item | Exception]":
     """
     results: list[Item | Exception | None] = []
     rest: list[int] = []
+    folders: dict[str, dict[str, Any]] = {}
     for file in files:
-        path = os.path.abspath(file)
-        folder, name = os.path.split(path)
-        entry = _entries(os.path.join(folder, CACHE_FOLDER, CACHE_FILE)).get(name)
-        try:
-            info = os.stat(path)
-        except OSError:
-            info = None
-        if (
-            info is not None
-            and CTIME_IS_CHANGE_TIME
-            and type(entry) is tuple
-            and len(entry) == 6
-            and entry[0] == (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
-            and info.st_ctime_ns < entry[2] - RACY_NS
-        ):
-            results.append((entry[3], file, entry[5], entry[4]))
-        else:
-            rest.append(len(results))
-            results.append(None)
+        folder, name = os.path.split(file)
+        entries = folders.get(folder)
+        if entries is None:
+            cache_file = os.path.join(os.path.abspath(folder), CACHE_FOLDER, CACHE_FILE)
+            entries = folders[folder] = _entries(cache_file)
+        entry = entries.get(name)
+        if type(entry) is tuple and len(entry) == 6 and CTIME_IS_CHANGE_TIME:
+            try:
+                info = os.stat(file)
+            except OSError:
+                pass
+            else:
+                if entry[0] == (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino) and (
+                    info.st_ctime_ns < entry[2] - RACY_NS
+                ):
+                    results.append((entry[3], file, entry[5], entry[4]))
+                    continue
+        rest.append(len(results))
+        results.append(None)
     if rest:
         from ._cache import slow_items
 
@@ -247,19 +241,28 @@ def _entries(cache_file: str) -> "dict[str, Any]":
 
 
 def _read_cache_file(cache_file: str) -> "dict[str, Any]":
+    # Layout: header line, digest of the rest (8 bytes), length of the index (4 bytes), the
+    # index (marshal: contract file name -> entry, whose last field is the (offset, length) of
+    # its plain data), then the plain data of every entry. The plain data stays in the bytes
+    # read, as views, until a contract is decoded.
     found = read_bytes(cache_file, 1 << 26)
     if found is None:
         return {}
     data = found[1]
     header = cache_header()
-    body = memoryview(data)[len(header) + 8 :]
-    if not data.startswith(header) or data[len(header) : len(header) + 8] != digest(body):
+    start = len(header) + 12
+    view = memoryview(data)
+    if not data.startswith(header) or data[start - 12 : start - 4] != digest(view[start - 4 :]):
         return {}
+    end = start + int.from_bytes(data[start - 4 : start], "little")
     try:
-        entries = marshal.loads(body)
+        entries = marshal.loads(view[start:end])
+        for name, entry in entries.items():
+            offset, length = entry[5]
+            entries[name] = (*entry[:5], view[end + offset : end + offset + length])
     except Exception:
         return {}
-    return entries if type(entries) is dict else {}
+    return entries  # type: ignore[no-any-return]
 
 
 def cache_header() -> bytes:
@@ -270,23 +273,16 @@ def cache_header() -> bytes:
 
 
 def digest(data: "bytes | memoryview") -> bytes:
-    """An 8-byte keyed digest of ``data``: ``_imp.source_hash``, the SipHash CPython uses for
-    hash-based ``.pyc`` files (a builtin, so free to import; it differs between versions,
-    hence one cache file per interpreter); FNV-1a where it is missing."""
+    """An 8-byte keyed digest of ``data``: ``_imp.source_hash`` (see ``_cache``); FNV-1a where
+    it is missing."""
     import _imp
 
     source_hash = getattr(_imp, "source_hash", None)
     if source_hash is not None:
         return source_hash(_HASH_KEY, data)  # type: ignore[no-any-return]
+    from ._cache import fnv1a
+
     return fnv1a(bytes(data)).to_bytes(8, "little")
-
-
-def fnv1a(data: bytes) -> int:
-    """64-bit FNV-1a of ``data``."""
-    value = 0xCBF29CE484222325
-    for byte in data:
-        value = ((value ^ byte) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
-    return value
 
 
 def read_bytes(path: str, limit: int) -> "tuple[os.stat_result, bytes] | None":
@@ -312,10 +308,8 @@ def read_bytes(path: str, limit: int) -> "tuple[os.stat_result, bytes] | None":
 class Registry:
     """Contracts keyed by module name (exact names and ``fnmatch`` patterns).
 
-    The finder asks :meth:`covers` about every import in the process, so the index is built
-    for that question: one dict test for exact names, one ``str.startswith`` over a tuple for
-    patterns of the form ``prefix*`` (the common ``package.*``), and one combined regular
-    expression for any other pattern; ``re`` is only imported when a contract needs it.
+    Built for the finder's question about every import: one dict test for exact names, one
+    ``str.startswith`` for ``prefix*`` patterns, one combined regular expression for the rest.
 
     :param contracts: compiled contracts (the plain data of ``Contract``) or
         :class:`~importspy_hook.Contract` objects.
@@ -339,13 +333,6 @@ class Registry:
         "_patterned",
     )
 
-    _items: "list[Item]"
-    exact: "dict[str, tuple[int, ...]]"
-    prefixes: tuple[str, ...]
-    pattern: "Callable[[str], Match[str] | None] | None"
-    on_violation: "str | None"
-    ignore: tuple[str, ...]
-
     def __init__(
         self,
         contracts: "Iterable[Plain | Contract | Compiled]" = (),
@@ -362,12 +349,10 @@ class Registry:
         for index, item in enumerate(items):
             module = module_of(item)
             if not _WILDCARDS.intersection(module):
-                if module in exact:
-                    first = items[exact[module][0]]
-                    if _distribution(first) == _distribution(item):
-                        from ._activate import duplicate
+                if module in exact and _distribution(items[exact[module][0]]) == _distribution(item):
+                    from ._activate import duplicate
 
-                        duplicate(module, first, item)
+                    duplicate(module, items[exact[module][0]], item)
                 # An application's contract and a package's for the same module both apply.
                 exact[module] = (*exact.get(module, ()), index)
             elif module.endswith("*") and not _WILDCARDS.intersection(module[:-1]):
@@ -382,24 +367,17 @@ class Registry:
         self.ignore = tuple(ignore)
         self._ignored: Callable[[str], Match[str] | None] | None = None
         self._patterned: tuple[tuple[Callable[[str], Match[str] | None], int], ...] = ()
-        self.pattern = None
+        self.pattern: Callable[[str], Match[str] | None] | None = None
         if self.ignore or patterned:
-            # Imported here: only ignored names and patterns other than ``prefix*`` need it.
-            import re
-            from fnmatch import translate
+            # Only ignored names and patterns other than ``prefix*`` need ``re``.
+            from ._finder import compile_patterns
 
-            if self.ignore:
-                self._ignored = re.compile("|".join(f"(?:{translate(p)})" for p in self.ignore)).match
-            if patterned:
-                self._patterned = tuple((re.compile(translate(p)).match, i) for p, i in patterned)
-                self.pattern = re.compile("|".join(f"(?:{translate(p)})" for p, _ in patterned)).match
+            self._ignored, self._patterned, self.pattern = compile_patterns(self.ignore, patterned)
 
     @classmethod
     def load(cls, contracts: "PathSpec", *, on_violation: "str | None" = None) -> "Registry":
-        """Load every contract file in ``contracts`` (files and folders of ``*.yml``/``*.yaml``).
-
-        Parsed contracts are kept in the compiled cache (``_cache``), so that a warm load
-        imports neither ruamel.yaml nor cattrs nor attrs.
+        """Load every contract file in ``contracts`` (files and folders of ``*.yml``/``*.yaml``),
+        through the compiled cache.
 
         :raises ContractError: for the first file that cannot be used, or a missing path.
         """
@@ -548,14 +526,8 @@ class ContractFinder:
             return None
 
     def invalidate_caches(self) -> None:
-        """Forget cached distribution versions and re-read changed contract files.
-
-        ``importlib.invalidate_caches()`` calls this. When :func:`install` was given paths,
-        the contract files are listed and stat'ed again; if any was added, removed or changed,
-        they are all loaded again. If that fails (a file became invalid, unreadable, or a
-        named path is gone), the previous contracts stay in force and a
-        :class:`ContractWarning` says why; this method never raises for a bad contract.
-        """
+        """Forget cached distribution versions and re-read changed contract files (README,
+        "Python API"); never raises for a bad contract, which keeps the previous ones."""
         from ._finder import invalidate
 
         invalidate(self)
