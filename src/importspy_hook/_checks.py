@@ -8,14 +8,14 @@ returns the list of violations it found; an empty list means the rule holds. All
 are collected, not only the first.
 """
 
-from ._guard import MAX_MATCHED_CHARS as MAX_MATCHED_CHARS
-from ._guard import env_failure, importer_failure, package_failure, runtime_failures
+from ._guard import env_failure, importer_failure, runtime_failures
 
 # No ``from __future__ import annotations`` here: this module is imported when a protected
 # import fails, where importing ``__future__`` would cost about 1.5 % of a bare start.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
+    from re import Pattern
     from typing import Any
 
     from ._errors import Violation
@@ -175,3 +175,45 @@ def _package_text(name: str, rule: "Plain", snap: "Snapshot") -> str:
     if failed == "missing":
         return f"requires {name} to be installed, and it is not; install it"
     return f"requires {name} {rule['version']}, but {name} {installed} is installed"
+
+
+# A value longer than this never matches a ``matches`` rule: together with the load-time
+# refusal of nested quantifiers, back-references and more than three unbounded repetitions
+# (``_convert.regex_risk``), it bounds the regular expression's work to a few times 256**3 / 6
+# backtracking steps: 0.15 s for the worst accepted pattern measured (``a*?a*?a*?a?a?b``).
+# With 4096, ``a*a*a*b`` took about 30 s and ``.*-.*-.*-.*-z`` hours.
+MAX_MATCHED_CHARS = 256
+_regexes: "dict[str, Pattern[str]]" = {}
+
+
+def full_match(pattern: str, value: str) -> bool:
+    if len(value) > MAX_MATCHED_CHARS:
+        return False
+    compiled = _regexes.get(pattern)
+    if compiled is None:
+        # Imported here: ``re`` is only needed by contracts with a ``matches`` rule.
+        import re
+
+        compiled = _regexes[pattern] = re.compile(pattern)
+    return compiled.fullmatch(value) is not None
+
+
+def package_failure(rule: "Plain", installed: str | None) -> str | None:
+    """The part of a ``packages`` rule that the ``installed`` version (``None``: not
+    installed) fails: ``absent``, ``missing`` or ``version``; ``None`` when it holds."""
+    if rule["absent"]:
+        return None if installed is None else "absent"
+    if installed is None:
+        return "missing"
+    specifier: str | None = rule["version"]
+    if specifier is None:
+        return None
+    # Imported here: packaging is needed only for contracts with a ``packages`` version rule.
+    from packaging.specifiers import SpecifierSet
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        holds = SpecifierSet(specifier).contains(Version(installed), prereleases=True)
+    except InvalidVersion:
+        holds = False
+    return None if holds else "version"

@@ -47,7 +47,7 @@ def warn_front(finder: "ContractFinder") -> None:
 def invalidate(finder: "ContractFinder") -> None:
     """:meth:`ContractFinder.invalidate_caches`: forget distribution versions, and re-read
     the contracts when install() was given paths and any file changed."""
-    from ._guard import forget_distributions
+    from ._snapshot import forget_distributions
 
     forget_distributions()
     if finder._source is not None:

@@ -11,7 +11,7 @@ to the module once the checks pass (as ``importlib.util.LazyLoader`` does).
 
 import os
 import sys
-from _thread import _local
+from _thread import get_ident
 
 # No ``from __future__ import annotations`` here: importing ``__future__`` would cost about
 # 1.5 % of a bare start (README, "Performance"). Annotations of type-only names are quoted.
@@ -172,17 +172,19 @@ def check_before(
     name_of_importer = importer.name if importer is not None else None
     outer = enter_own_imports()
     try:
-        holds = all(
-            "unreadable" not in contract
-            and (contract["importers"] is None or contract["importers"]["require"] is None)
-            and importer_failure(contract, name_of_importer) is None
-            and runtime_holds(contract, snap)
-            for contract in contracts
-        )
+        for contract in contracts:
+            importers = contract["importers"]
+            if (
+                "unreadable" in contract
+                or (importers is not None and importers["require"] is not None)
+                or importer_failure(contract, name_of_importer) is not None
+                or not runtime_holds(contract, snap)
+            ):
+                break
+        else:
+            return []
     finally:
         leave_own_imports(outer)
-    if holds:
-        return []
     from ._loader import report_before
 
     return report_before(name, origin, contracts, registry, importer, run=run)
@@ -195,7 +197,10 @@ def check_after(
 
     :returns: the violations that were only warned about.
     """
-    if all(contract["provides"] is None for contract in contracts):
+    for contract in contracts:
+        if contract["provides"] is not None:
+            break
+    else:
         return []
     from ._loader import report_after
 
@@ -247,7 +252,10 @@ def name_matches(name: str, pattern: str) -> bool:
 def runtime_holds(contract: "Plain", snap: "Snapshot") -> bool:
     """Whether ``runtime`` holds: no alternatives, or one without a failure."""
     alternatives: Sequence[Plain] = contract["runtime"]
-    return not alternatives or any(not runtime_failures(rule, snap) for rule in alternatives)
+    for rule in alternatives:
+        if not runtime_failures(rule, snap):
+            return True
+    return not alternatives
 
 
 def runtime_failures(rule: "Plain", snap: "Snapshot") -> "list[tuple[str, str]]":
@@ -269,10 +277,14 @@ def runtime_failures(rule: "Plain", snap: "Snapshot") -> "list[tuple[str, str]]"
             if failed is not None:
                 found.append((f"runtime.env.{failed}", name))
     packages: Mapping[str, Plain] = rule["packages"]
-    for name, package_rule in packages.items():
-        failed = package_failure(package_rule, snap.distribution_version(name))
-        if failed is not None:
-            found.append((f"runtime.packages.{failed}", name))
+    if packages:
+        # Imported here: only contracts with a ``packages`` rule need it (and packaging).
+        from ._checks import package_failure
+
+        for name, package_rule in packages.items():
+            failed = package_failure(package_rule, snap.distribution_version(name))
+            if failed is not None:
+                found.append((f"runtime.packages.{failed}", name))
     return found
 
 
@@ -290,51 +302,13 @@ def env_failure(rule: "Plain", value: str | None) -> str | None:
     if one_of is not None and value not in one_of:
         return "one_of"
     matches: str | None = rule["matches"]
-    if matches is not None and not full_match(matches, value):
-        return "matches"
+    if matches is not None:
+        # Imported here, like ``re`` by it: only contracts with a ``matches`` rule need it.
+        from ._checks import full_match
+
+        if not full_match(matches, value):
+            return "matches"
     return None
-
-
-# A value longer than this never matches a ``matches`` rule: together with the load-time
-# refusal of nested quantifiers, back-references and more than three unbounded repetitions
-# (``_convert.regex_risk``), it bounds the regular expression's work to a few times 256**3 / 6
-# backtracking steps: 0.15 s for the worst accepted pattern measured (``a*?a*?a*?a?a?b``).
-# With 4096, ``a*a*a*b`` took about 30 s and ``.*-.*-.*-.*-z`` hours.
-MAX_MATCHED_CHARS = 256
-_regexes: "dict[str, Any]" = {}
-
-
-def full_match(pattern: str, value: str) -> bool:
-    if len(value) > MAX_MATCHED_CHARS:
-        return False
-    compiled = _regexes.get(pattern)
-    if compiled is None:
-        # Imported here: ``re`` is only needed by contracts with a ``matches`` rule.
-        import re
-
-        compiled = _regexes[pattern] = re.compile(pattern)
-    return compiled.fullmatch(value) is not None
-
-
-def package_failure(rule: "Plain", installed: str | None) -> str | None:
-    """The part of a ``packages`` rule that the ``installed`` version (``None``: not
-    installed) fails: ``absent``, ``missing`` or ``version``; ``None`` when it holds."""
-    if rule["absent"]:
-        return None if installed is None else "absent"
-    if installed is None:
-        return "missing"
-    specifier: str | None = rule["version"]
-    if specifier is None:
-        return None
-    # Imported here: packaging is needed only for contracts with a ``packages`` version rule.
-    from packaging.specifiers import SpecifierSet
-    from packaging.version import InvalidVersion, Version
-
-    try:
-        holds = SpecifierSet(specifier).contains(Version(installed), prereleases=True)
-    except InvalidVersion:
-        holds = False
-    return None if holds else "version"
 
 
 # ``runtime.python``: contracts are compiled when loaded, ``packaging`` parsing the specifier
@@ -519,24 +493,9 @@ class Snapshot:
 
     def distribution_version(self, name: str) -> str | None:
         """Installed version of distribution ``name``, or ``None`` when it is not installed."""
-        try:
-            return _distributions[name]
-        except KeyError:
-            pass
-        outer = enter_own_imports()
-        try:
-            # Imported here: importlib.metadata costs several milliseconds and is needed only
-            # by contracts with a ``packages`` rule.
-            from importlib import metadata
+        from ._snapshot import distribution_version
 
-            try:
-                version: str | None = metadata.version(name)
-            except metadata.PackageNotFoundError:
-                version = None
-        finally:
-            leave_own_imports(outer)
-        _distributions[name] = version
-        return version
+        return distribution_version(name)
 
     def as_dict(self) -> dict[str, object]:
         """The static facts as a plain dictionary (no environment values)."""
@@ -563,7 +522,6 @@ def host_os(platform: str) -> str:
 
 
 _snapshot: "Snapshot | None" = None
-_distributions: dict[str, str | None] = {}
 
 
 def snapshot() -> "Snapshot":
@@ -574,16 +532,9 @@ def snapshot() -> "Snapshot":
     return _snapshot
 
 
-def forget_distributions() -> None:
-    """Drop cached distribution versions (called from ``invalidate_caches``)."""
-    _distributions.clear()
-
-
-class _OwnImports(_local):
-    active = False
-
-
-_own_imports = _OwnImports()
+# The threads running a check now: a set of thread idents rather than a threading.local
+# subclass, which costs 40 us to create at the first protected import.
+_checking: set[int] = set()
 
 
 def hook_is_importing() -> bool:
@@ -595,18 +546,20 @@ def hook_is_importing() -> bool:
     for them): otherwise a contract on one of them, or a ``"*"`` pattern, would be checked
     from inside its own check and recurse.
     """
-    return _own_imports.active
+    return get_ident() in _checking
 
 
 def enter_own_imports() -> bool:
     """Mark this thread as running a check; returns the previous mark for :func:`leave_own_imports`."""
-    outer = _own_imports.active
-    _own_imports.active = True
+    ident = get_ident()
+    outer = ident in _checking
+    _checking.add(ident)
     return outer
 
 
 def leave_own_imports(outer: bool) -> None:
-    _own_imports.active = outer
+    if not outer:
+        _checking.discard(get_ident())
 
 
 # Shown as importspy_hook.Snapshot, where users find it.

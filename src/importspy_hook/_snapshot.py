@@ -6,7 +6,7 @@ validate what a contract spells (``_convert``).
 """
 
 from ._guard import Snapshot as Snapshot
-from ._guard import forget_distributions as forget_distributions
+from ._guard import enter_own_imports, leave_own_imports
 from ._guard import host_os as host_os
 from ._guard import snapshot as snapshot
 
@@ -58,3 +58,33 @@ ARCH_ALIASES: dict[str, str] = {
 }
 
 IMPLEMENTATIONS: frozenset[str] = frozenset({"cpython", "pypy", "graalpy", "ironpython", "jython", "micropython"})
+
+# Distribution name -> installed version (None: not installed), until invalidate_caches().
+_distributions: dict[str, str | None] = {}
+
+
+def distribution_version(name: str) -> str | None:
+    """Installed version of distribution ``name`` (``Snapshot.distribution_version``)."""
+    try:
+        return _distributions[name]
+    except KeyError:
+        pass
+    outer = enter_own_imports()
+    try:
+        # Imported here: importlib.metadata costs several milliseconds and is needed only by
+        # contracts with a ``packages`` rule.
+        from importlib import metadata
+
+        try:
+            version: str | None = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            version = None
+    finally:
+        leave_own_imports(outer)
+    _distributions[name] = version
+    return version
+
+
+def forget_distributions() -> None:
+    """Drop cached distribution versions (called from ``invalidate_caches``)."""
+    _distributions.clear()
