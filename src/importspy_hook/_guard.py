@@ -170,23 +170,27 @@ def check_before(
     """
     snap = snapshot()
     name_of_importer = importer.name if importer is not None else None
+    required = False
     outer = enter_own_imports()
     try:
         for contract in contracts:
-            importers = contract["importers"]
             if (
                 "unreadable" in contract
-                or (importers is not None and importers["require"] is not None)
                 or importer_failure(contract, name_of_importer) is not None
                 or not runtime_holds(contract, snap)
             ):
                 break
+            importers = contract["importers"]
+            required = required or (importers is not None and importers["require"] is not None)
         else:
-            return []
+            if not required:
+                return []
     finally:
         leave_own_imports(outer)
-    from ._loader import report_before
+    from ._loader import check_required, report_before
 
+    if required and check_required(contracts, importer):
+        return []
     return report_before(name, origin, contracts, registry, importer, run=run)
 
 

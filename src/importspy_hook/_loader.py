@@ -203,6 +203,18 @@ def report_before(
     return []
 
 
+def check_required(contracts: "Sequence[Plain]", importer: "Importer | None") -> bool:
+    """Whether the importer defines what every contract's ``importers.require`` asks for
+    (the rest of ``check_before`` has passed already)."""
+    subject = f"the importer {importer.name}" if importer is not None and importer.name else "the importer"
+    namespace: Mapping[str, object] = importer.namespace if importer is not None else {}
+    outer = enter_own_imports()
+    try:
+        return not any(_check_members(c, "importers.require", namespace, subject) for c in contracts)
+    finally:
+        leave_own_imports(outer)
+
+
 def _check_members(
     contract: "Plain", section: str, namespace: "Mapping[str, object]", subject: str
 ) -> "list[Violation]":
