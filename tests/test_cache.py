@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -112,6 +113,27 @@ class TestWarmStart:
         assert "IMPORTED" in result.stdout, result.output
         assert "HEAVY []" in result.stdout
 
+    def test_start_up_imports_one_module_and_a_passing_import_one_more(
+        self, installed: Environment, project: Project
+    ) -> None:
+        # Each module imported at start-up costs about 1 % of a bare start (README,
+        # "Performance"): activation loads _startup only, a passing import adds _guard only.
+        code = (
+            "import sys\n"
+            "ours = lambda: sorted(m for m in sys.modules if m.startswith('importspy_hook'))\n"
+            "print('START', ours())\n"
+            "import app.billing\n"
+            "print('IMPORT', ours())\n"
+        )
+        project.write(APP)
+        # A contract changed less than 2 s before its bytes were hashed is hashed again at
+        # each start (git's "racily clean" rule, _startup.RACY_NS): wait that out first.
+        time.sleep(2.1)
+        installed.run(project, REPORT, "app.billing", env=ON)
+        result = installed.run(project, code, env=ON)
+        assert "START ['importspy_hook', 'importspy_hook._startup']" in result.stdout, result.output
+        assert "IMPORT ['importspy_hook', 'importspy_hook._guard', 'importspy_hook._startup']" in result.stdout
+
 
 class TestInvalidation:
     def test_edited_contract_is_read_again(self, installed: Environment, project: Project) -> None:
@@ -130,6 +152,25 @@ class TestInvalidation:
         assert len(edited) == len(PROTECTED)
         project.write({"contracts/app.keys.yml": edited})
         os.utime(contract, ns=(before.st_atime_ns, before.st_mtime_ns))
+        result = installed.run(project, REPORT, "plugins.evil", env=ON)
+        assert "IMPORTED" in result.stdout, result.output
+
+    def test_edit_that_keeps_size_and_mtime_is_seen_once_the_stat_key_is_trusted(
+        self, installed: Environment, project: Project
+    ) -> None:
+        # More than 2 s after a contract was last changed, its entry is trusted on its stat
+        # key alone, without reading the contract: the key holds st_ctime_ns, which the edit
+        # and the os.utime that puts the old mtime back both move forward.
+        contract = project.write(APP).root / "contracts" / "app.keys.yml"
+        time.sleep(2.1)
+        installed.run(project, REPORT, "plugins.evil", env=ON)
+        trusted = installed.run(project, REPORT, "plugins.evil", env=ON)
+        assert "REFUSED ImporterViolation" in trusted.stdout, trusted.output
+        before = contract.stat()
+        edited = PROTECTED.replace('"app.*"', '"plug*"')
+        project.write({"contracts/app.keys.yml": edited})
+        os.utime(contract, ns=(before.st_atime_ns, before.st_mtime_ns))
+        assert (contract.stat().st_size, contract.stat().st_mtime_ns) == (before.st_size, before.st_mtime_ns)
         result = installed.run(project, REPORT, "plugins.evil", env=ON)
         assert "IMPORTED" in result.stdout, result.output
 
@@ -167,6 +208,27 @@ class TestInvalidation:
         denied = installed.run(project, REPORT, "plugins.evil", env=ON)
         assert "REFUSED ImporterViolation ['importers.allow']" in denied.stdout, denied.output
         assert "HEAVY []" in denied.stdout  # the entry was written again, whole
+
+    def test_entry_whose_data_cannot_be_decoded_is_parsed_again(self, installed: Environment, project: Project) -> None:
+        # A cache file with a valid digest whose entry holds bytes that are no contract's
+        # data (only a writer's bug could make one): the contract is parsed again, and the
+        # import is checked as usual, never let through unguarded.
+        installed.run(project.write(APP), REPORT, "app.billing", env=ON)
+        damage = (
+            "import os, sys\n"
+            "from importspy_hook import _cache, _startup\n"
+            "folder = os.path.abspath('contracts')\n"
+            "entries = _startup._read_cache_file(_cache.beside_cache(folder))\n"
+            "entry = entries['app.keys.yml']\n"
+            "_cache._store(folder, {'app.keys.yml': (*entry[:5], b'\\x00 not marshal data')})\n"
+            "print('DAMAGED', len(entries))\n"
+        )
+        assert "DAMAGED 1" in installed.run(project, damage).stdout
+        denied = installed.run(project, REPORT, "plugins.evil", env=ON)
+        assert "REFUSED ImporterViolation ['importers.allow']" in denied.stdout, denied.output
+        allowed = installed.run(project, REPORT, "app.billing", env=ON)
+        assert "IMPORTED" in allowed.stdout, allowed.output
+        assert allowed.stderr == ""
 
     def test_entry_of_another_version_is_rebuilt(self, installed: Environment, project: Project) -> None:
         installed.run(project.write(APP), REPORT, "app.billing", env=ON)

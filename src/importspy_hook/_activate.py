@@ -117,7 +117,7 @@ def decoded_again(module: str, source: str) -> "dict[str, Any]":
     fails, a contract that refuses ``module``."""
     from ._cache import slow_items
 
-    (again,) = slow_items([source])
+    (again,) = slow_items([source], use_entries=False)
     if isinstance(again, dict):
         return again
     problem = f"its compiled contract could not be read and parsing it failed ({again}); fix the contract"

@@ -109,15 +109,16 @@ def compiled_contract(file: str) -> "dict[str, Any]":
     return dict(item)
 
 
-def slow_items(files: "list[str]") -> "list[dict[str, Any] | Compiled | Exception]":
+def slow_items(files: "list[str]", *, use_entries: bool = True) -> "list[dict[str, Any] | Compiled | Exception]":
     """:func:`_startup.compiled_items` for the files whose entry beside them is not fresh by
     its stat key: hashed, looked up in the user cache, or parsed. Every cache file that
-    changed is written once, at the end."""
+    changed is written once, at the end. With ``use_entries`` false, every file is parsed
+    and its entry written anew."""
     results: list[dict[str, Any] | Compiled | Exception] = []
     updates: dict[str, dict[str, Entry]] = {}
     for file in files:
         try:
-            results.append(_compiled(file, updates))
+            results.append(_compiled(file, updates, use_entries))
         except Exception as exc:
             results.append(exc)
     for folder, entries in updates.items():
@@ -125,28 +126,29 @@ def slow_items(files: "list[str]") -> "list[dict[str, Any] | Compiled | Exceptio
     return results
 
 
-def _compiled(file: str, updates: "dict[str, dict[str, Entry]]") -> "dict[str, Any] | Compiled":
+def _compiled(file: str, updates: "dict[str, dict[str, Entry]]", use_entries: bool) -> "dict[str, Any] | Compiled":
     path = os.path.abspath(file)
     folder, name = os.path.split(path)
     try:
         info = os.stat(path)
     except OSError:
         info = None  # parsing says why it cannot be read
-    if info is not None and info.st_size <= _MAX_BYTES:
+    if use_entries and info is not None and info.st_size <= _MAX_BYTES:
         key = (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
-        source: tuple[StatKey, bytes, int] | None = None
-        for cache_file in (beside_cache(folder), None):
-            # The user cache's name is computed only on a miss beside: it hashes the folder's path.
-            entry = _entries(cache_file if cache_file is not None else user_cache(folder)).get(name)
-            if not _well_formed(entry):
-                continue
+        # Beside the contracts first, then the user cache (its name hashes the folder's path,
+        # so it is computed only on a miss beside); an entry trusted on its stat key first,
+        # so that a read-only deployment, whose entries live in the user cache, reads no
+        # contract's bytes.
+        entries = [_entries(beside_cache(folder)).get(name)]
+        if not (_well_formed(entries[0]) and entries[0][0] == key):
+            entries.append(_entries(user_cache(folder)).get(name))
+        usable = [entry for entry in entries if _well_formed(entry)]
+        for entry in usable:
             if entry[0] == key and CTIME_IS_CHANGE_TIME and key[2] < entry[2] - RACY_NS:
                 return (entry[3], file, entry[5], entry[4])
-            if source is None:
-                source = _hashed(path)
-                if source is None:
-                    break
-            if source[1] == entry[1]:
+        source = _hashed(path) if usable else None
+        for entry in usable:
+            if source is not None and source[1] == entry[1]:
                 if source[0] != entry[0] or source[0][2] < source[2] - RACY_NS:
                     # Hashed again under a new stat key, or now long enough after the last
                     # change for the stat key to vouch for the bytes: store that.
