@@ -94,8 +94,7 @@ def _activate(contracts: str, mode: str) -> None:
         unknown_mode(mode)
         on_violation = None
     items = readable_items(contracts.split(os.pathsep))
-    exact = [item[0] if isinstance(item, tuple) else item["module"] for item in items]
-    exact = [name for name in exact if not _WILDCARDS.intersection(name)]
+    exact = [name for name in map(module_of, items) if not _WILDCARDS.intersection(name)]
     if len(set(exact)) < len(exact):
         from ._activate import without_duplicates
 
