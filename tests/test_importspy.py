@@ -275,6 +275,24 @@ class TestInvalidSpymodel:
         result = project.run(REPORT, "intruder")
         assert "VIOLATION ImporterViolation intruder ['importers.allow', " in result.stdout, result.output
 
+    def test_check_command_reads_the_spymodel_the_pyproject_maps(self, project: Project) -> None:
+        # As install() reads it: the command line honours importspy_contracts too.
+        files = {
+            **PLUGIN_FILES,
+            "legacy/spymodel.yml": PLUGIN_SPYMODEL.replace("module: package\n", ""),
+            "pyproject.toml": (
+                '[tool.importspy-hook]\ncontracts = []\nimportspy_contracts = {"legacy/spymodel.yml" = "package"}\n'
+            ),
+        }
+        project.write(files).write({"intruder.py": "import package\n"})
+        listed = project.python("-m", "importspy_hook", "list")
+        assert "legacy/spymodel.yml" in listed.stdout, listed.output
+        # contracts = [] names no folder: the spymodel in ./contracts is not read (as by install()).
+        assert "contracts/spymodel.yml" not in listed.stdout
+        checked = project.python("-m", "importspy_hook", "check", "--as-importer-of", "package", "intruder")
+        assert checked.returncode == 1, checked.output
+        assert "importers.allow" in checked.stdout
+
 
 class TestMigrate:
     def test_migrated_contract_is_a_valid_native_contract(self, tmp_path: Path) -> None:

@@ -112,8 +112,9 @@ def load_registry(contracts: Sequence[str], extra: Sequence[str] = (), *, option
     """Every contract in ``contracts`` (default: the configured contracts, else ``./contracts``)
     and the ``extra`` files.
 
-    Without ``contracts``, the configuration is honoured as ``install()`` reads it: ``ignore``
-    and ``entry_points`` of ``[tool.importspy-hook]`` as well as ``contracts``.
+    Without ``contracts``, the configuration is honoured as ``install()`` reads it: ``ignore``,
+    ``entry_points`` and ``importspy_contracts`` of ``[tool.importspy-hook]`` as well as
+    ``contracts``.
 
     :param optional: whether a missing default folder simply means no contracts.
     :raises Problem: when the default folder is missing and nothing else was given.
@@ -126,7 +127,9 @@ def load_registry(contracts: Sequence[str], extra: Sequence[str] = (), *, option
     if not paths:
         settings = configured_settings()
         paths = configured_contracts(settings)
-    if not paths:
+    # ``contracts = []`` in pyproject.toml names no folder, as for install(): no default then.
+    configured_none = settings is not None and not settings.contracts
+    if not paths and not configured_none:
         if Path(DEFAULT_CONTRACTS).is_dir():
             paths.append(DEFAULT_CONTRACTS)
         elif not extra and not optional and not (settings is not None and settings.entry_points):
@@ -134,8 +137,19 @@ def load_registry(contracts: Sequence[str], extra: Sequence[str] = (), *, option
                 f"no contracts folder at ./{DEFAULT_CONTRACTS} (the default); pass --contracts PATH, "
                 f"or run from the folder that holds {DEFAULT_CONTRACTS}/"
             )
-    files, errors = load_files([*paths, *extra])
+    # ImportSpy spymodels mapped to a module in the configuration are read with that module,
+    # even when they lie in a contracts folder (as install() reads them).
+    mapped = settings.importspy_contracts if settings is not None else {}
+    files, errors = load_files([*paths, *extra], skip={os.path.realpath(file) for file in mapped})
     loaded: list[Any] = list(files)  # parsed contracts, and the plain data of shipped ones
+    if mapped:
+        from ._importspy import load_spymodel
+
+        for file, module in mapped.items():
+            try:
+                loaded.append(load_spymodel(file, module))
+            except ContractError as exc:
+                errors.append(exc)
     if settings is not None and settings.entry_points:
         from ._packages import package_contracts
 
@@ -145,7 +159,10 @@ def load_registry(contracts: Sequence[str], extra: Sequence[str] = (), *, option
             errors.append(exc)
     if errors:
         raise ContractProblems(errors)
-    return Registry(loaded, ignore=settings.ignore if settings is not None else ())
+    try:
+        return Registry(loaded, ignore=settings.ignore if settings is not None else ())
+    except ContractError as exc:  # a mapped spymodel and a contract govern one module
+        raise ContractProblems([exc]) from None
 
 
 def configured_settings() -> Settings:
@@ -173,13 +190,14 @@ def configured_contracts(settings: Settings | None = None) -> list[str]:
     return [] if configured == (_config.DEFAULT_CONTRACTS,) else list(configured)
 
 
-def load_files(paths: Iterable[str]) -> tuple[list[Contract], list[ContractError]]:
-    """Read every contract named by ``paths``; a file given twice is read once."""
+def load_files(paths: Iterable[str], skip: Iterable[str] = ()) -> tuple[list[Contract], list[ContractError]]:
+    """Read every contract named by ``paths``; a file given twice is read once, and a file
+    whose real path is in ``skip`` not at all."""
     from ._load import contract_files, load_contract
 
     contracts: list[Contract] = []
     errors: list[ContractError] = []
-    seen: set[str] = set()
+    seen: set[str] = set(skip)
     for path in paths:
         try:
             files = contract_files(path)
