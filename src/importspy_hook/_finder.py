@@ -10,7 +10,7 @@ import os
 import sys
 from os import PathLike, fspath
 
-from ._startup import ContractFinder, Registry, installed, put_in_front
+from ._startup import ContractFinder, Registry, installed, put_in_front, remove
 
 # No ``from __future__ import annotations`` here: this module is imported at the first
 # protected import, where importing ``__future__`` costs about 1.5 % of a bare start
@@ -96,7 +96,7 @@ class Installation:
 
     def uninstall(self) -> None:
         """Remove the finder from ``sys.meta_path`` (no error if it is already gone)."""
-        _remove(self.finder)
+        remove(self.finder)
 
     def __enter__(self) -> "Installation":
         return self
@@ -108,13 +108,6 @@ class Installation:
 
     def __repr__(self) -> str:
         return f"<Installation of {self.finder!r}>"
-
-
-def _remove(finder: object) -> None:
-    try:
-        sys.meta_path.remove(finder)  # type: ignore[arg-type]
-    except ValueError:
-        pass
 
 
 def install(
@@ -317,7 +310,7 @@ def _warn(message: str, stacklevel: int) -> None:
 def uninstall() -> None:
     """Remove every importspy_hook finder from ``sys.meta_path``."""
     for finder in [f for f in sys.meta_path if getattr(type(f), "_importspy_hook_finder", False)]:
-        _remove(finder)
+        remove(finder)
 
 
 def _warn_already_imported(registry: Registry) -> None:

@@ -539,12 +539,17 @@ def put_in_front(registry: Registry) -> ContractFinder:
         finder = ContractFinder(registry)
     else:
         finder.registry = registry
-        try:
-            sys.meta_path.remove(finder)
-        except ValueError:
-            pass
+        remove(finder)
     sys.meta_path.insert(0, finder)
     return finder
+
+
+def remove(finder: object) -> None:
+    """Take ``finder`` off ``sys.meta_path`` (no error if it is not there)."""
+    try:
+        sys.meta_path.remove(finder)  # type: ignore[arg-type]
+    except ValueError:
+        pass
 
 
 def installed() -> "ContractFinder | None":
