@@ -120,14 +120,13 @@ HOOK_VALIDATIONS = """
 import json, statistics, sys, time
 sys.path.insert(0, ".")
 import importspy_hook
-from importspy_hook._guard import Importer
-from importspy_hook._guard import check_before
+from importspy_hook import _check_before as check_before
 registry = importspy_hook.Registry.load("contracts")
 importspy_hook.install(registry)
 contracts = registry.contracts_for("protected")
 namespace = {"__name__": "importer_module"}
 exec(compile(open("importer_plain.py").read().replace("import protected", ""), "importer_plain.py", "exec"), namespace)
-importer = Importer("importer_module", "importer_plain.py", 9, namespace)
+importer = ("importer_module", "importer_plain.py", 9, namespace)
 count = int(sys.argv[1])
 checks, imports = [], []
 for _ in range(count):

@@ -12,6 +12,6 @@ import os
 def activate() -> None:
     """Activate importspy_hook when ``IMPORTSPY_HOOK_CONTRACTS`` is set; otherwise do nothing."""
     if os.environ.get("IMPORTSPY_HOOK_CONTRACTS"):
-        from importspy_hook._startup import activate as activate_hook
+        from importspy_hook import _activate_from_environment
 
-        activate_hook()
+        _activate_from_environment()

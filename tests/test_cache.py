@@ -113,11 +113,11 @@ class TestWarmStart:
         assert "IMPORTED" in result.stdout, result.output
         assert "HEAVY []" in result.stdout
 
-    def test_start_up_imports_one_module_and_a_passing_import_one_more(
+    def test_start_up_and_a_passing_import_load_the_package_module_only(
         self, installed: Environment, project: Project
     ) -> None:
         # Each module imported at start-up costs about 1 % of a bare start (README,
-        # "Performance"): activation loads _startup only, a passing import adds _guard only.
+        # "Performance"): activation and a passing import run in the package's own module.
         code = (
             "import sys\n"
             "ours = lambda: sorted(m for m in sys.modules if m.startswith('importspy_hook'))\n"
@@ -127,12 +127,12 @@ class TestWarmStart:
         )
         project.write(APP)
         # A contract changed less than 2 s before its bytes were hashed is hashed again at
-        # each start (git's "racily clean" rule, _startup.RACY_NS): wait that out first.
+        # each start (git's "racily clean" rule, importspy_hook._RACY_NS): wait that out first.
         time.sleep(2.1)
         installed.run(project, REPORT, "app.billing", env=ON)
         result = installed.run(project, code, env=ON)
-        assert "START ['importspy_hook', 'importspy_hook._startup']" in result.stdout, result.output
-        assert "IMPORT ['importspy_hook', 'importspy_hook._guard', 'importspy_hook._startup']" in result.stdout
+        assert "START ['importspy_hook']" in result.stdout, result.output
+        assert "IMPORT ['importspy_hook']" in result.stdout
 
 
 class TestInvalidation:
@@ -216,11 +216,12 @@ class TestInvalidation:
         installed.run(project.write(APP), REPORT, "app.billing", env=ON)
         damage = (
             "import os, sys\n"
-            "from importspy_hook import _cache, _startup\n"
+            "import importspy_hook\n"
+            "from importspy_hook import _cache\n"
             "folder = os.path.abspath('contracts')\n"
-            "entries = _startup._read_cache_file(_cache.beside_cache(folder))\n"
+            "entries, _ = importspy_hook._cache_entries(_cache.beside_cache(folder))\n"
             "entry = entries['app.keys.yml']\n"
-            "_cache._store(folder, {'app.keys.yml': (*entry[:5], b'\\x00 not marshal data')})\n"
+            "_cache._store(folder, {'app.keys.yml': (*entry[:8], b'\\x00 not marshal data')})\n"
             "print('DAMAGED', len(entries))\n"
         )
         assert "DAMAGED 1" in installed.run(project, damage).stdout

@@ -14,10 +14,10 @@ import pytest
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
+from importspy_hook import _python_matches as python_matches
 from importspy_hook import snapshot
 from importspy_hook._contract import PythonSpec
 from importspy_hook._convert import _structure_python, to_plain
-from importspy_hook._guard import python_matches
 
 _RANKS = {"a": 0, "b": 1, "rc": 2}
 

@@ -4,7 +4,8 @@ host that reports ``darwin`` or ``arm64``, and the other way round."""
 
 from __future__ import annotations
 
-from importspy_hook._guard import _HOST_ARCH, _HOST_OS, host_os
+from importspy_hook import _HOST_ARCH, _HOST_OS
+from importspy_hook import _host_os as host_os
 from importspy_hook._snapshot import ARCH_ALIASES, OS_ALIASES
 
 

@@ -1,7 +1,7 @@
-"""Drop-in activation's problems: what ``_startup.activate`` reports, and how it fails closed.
+"""Drop-in activation's problems: what activation (the package core) reports, and how it fails closed.
 
 ``importspy_hook.pth`` (and, from Python 3.15, the PEP 829 ``importspy_hook.start`` entry
-point) calls ``_startup.activate`` in every interpreter of the environment; this module is only
+point) activates the hook in every interpreter of the environment; this module is only
 imported when something there needs saying or handling.
 
 Nothing here may stop the interpreter: ``site`` prints a traceback and skips the rest of the
@@ -12,7 +12,9 @@ be read cannot be imported, while unrelated imports go on.
 
 import sys
 
-from ._startup import CONTRACTS_VARIABLE, ON_VIOLATION_VARIABLE, module_of
+from . import _CONTRACTS_VARIABLE as CONTRACTS_VARIABLE
+from . import _ON_VIOLATION_VARIABLE as ON_VIOLATION_VARIABLE
+from . import _module_of as module_of
 
 # No ``from __future__ import annotations`` here: this module is imported at start-up when a
 # contract has a problem, where importing ``__future__`` costs about 1.5 % of a bare start.
@@ -20,8 +22,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
+    from . import Item, Registry
     from ._errors import ContractError
-    from ._startup import Item, Registry
 
 
 def report(text: str) -> None:
@@ -124,11 +126,17 @@ def decoded_again(module: str, source: str) -> "dict[str, Any]":
     return refusal(module, source, 1, problem)
 
 
-def duplicate(module: str, first: "Item", second: "Item") -> None:
-    """:raises ContractError: two contracts of one kind govern exact name ``module``."""
+def claimed_twice(module: str, first: "Item", second: "Item") -> None:
+    """Two contracts govern exact name ``module``: both apply when one is the application's and
+    one a package's (a package contract carries its ``distribution``).
+
+    :raises ContractError: when both are of one kind.
+    """
     from ._errors import ContractError
 
     one, two = _decoded(first), _decoded(second)
+    if one.get("distribution") != two.get("distribution"):
+        return
     raise ContractError(
         str(two["source"]),
         f"module {module} already has a contract in {one['source']}; merge the two files or remove one",
@@ -137,9 +145,9 @@ def duplicate(module: str, first: "Item", second: "Item") -> None:
 
 
 def _decoded(item: "Item") -> "Any":
-    from ._startup import decode
+    from . import _decode
 
-    return decode(item) if isinstance(item, tuple) else item
+    return _decode(item) if isinstance(item, tuple) else item
 
 
 def without_duplicates(items: "list[Item]") -> "list[Item]":

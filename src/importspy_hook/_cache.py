@@ -7,30 +7,33 @@ contract is stored as one entry, and a warm start reads the entries and imports 
 The entries of the contracts of one folder are kept in one cache file, so that a start-up opens
 one file per folder, not one per contract. The file is named after the interpreter
 (``contracts.cpython-311.marshal``), like ``__pycache__`` files: the digests below differ
-between Python versions. It holds a header, a digest of the rest (a damaged file is ignored
-whole), an index with one entry per contract file name::
+between Python versions. It holds a header, a digest of the index, the length of the index and
+the index, with one flat entry per contract file name::
 
-    ((size, st_mtime_ns, st_ctime_ns, st_ino), digest of the bytes, hashed at (ns), module,
-     modules its checks import, (offset, length) of its plain data)
+    (size, st_mtime_ns, st_ctime_ns, st_ino, digest of the bytes, hashed at (ns), module,
+     modules its checks import, offset, length, digest of the plain data)
 
-and then the plain data of every entry, each ``marshal.dumps``'d on its own, so that a
-start-up unmarshals the small index and keeps the rest as views of the bytes it read.
+and then the plain data of every entry, each ``marshal.dumps``'d on its own at ``offset`` from
+the end of the index. A start-up reads the header and the index only, and a contract's plain
+data is read, checked against its digest and unmarshalled when a module it governs is first
+imported: most never are. A damaged index is ignored whole, damaged plain data is parsed
+again. Entries are flat because every object a start-up allocates counts (README,
+"Performance").
 
 An entry is used when its contract's stat key is the same and either the bytes' digest still
 matches or the stat key alone proves the bytes unchanged: ``st_ctime_ns`` is set by the kernel
 on every write, rename and ``utime`` (tools that keep mtimes, such as ``cp -p``, tar or
 rsync, cannot set it), so a file whose ctime is older than the moment its bytes were hashed,
-by more than the clock's granularity (``RACY_NS``), has not changed since. This is git's rule
+by more than the clock's granularity (``_RACY_NS``), has not changed since. This is git's rule
 for "racily clean" index entries; a newer ctime, or a system whose ``st_ctime`` is the
 creation time (Windows), gets the bytes read and hashed. A warm start-up therefore stats each
-contract and reads one cache file, and the plain data of a contract is only unmarshalled when
-a module it governs is first imported (``_startup.decode``).
+contract and reads the index of one cache file (``_decode`` in the package's core reads the rest).
 
-The warm path (stat, read the cache file, trust an entry by its stat key) is in ``_startup``,
-the one module drop-in activation imports; this module is imported for the rest: hashing,
-the user cache folder, parsing and writing.
+The warm path (stat, read the cache file, trust an entry by its stat key) is in the package's
+core (``importspy_hook/__init__.py``), which drop-in activation imports; this module is
+imported for the rest: hashing, the user cache folder, parsing and writing.
 
-Digests are ``_imp.source_hash`` (``_startup.digest``), the keyed SipHash CPython uses for
+Digests are ``_imp.source_hash`` (the core's ``_digest``), the keyed SipHash CPython uses for
 hash-based ``.pyc`` files: a builtin, so free to import, where ``zlib`` (about 0.5 ms here), ``_blake2`` (0.4 ms) or
 ``hashlib`` (3 ms and more) would cost a start-up more than the work they save.
 
@@ -46,34 +49,36 @@ import os
 import sys
 import time
 
-from ._startup import (
-    CACHE_FILE,
-    CACHE_FOLDER,
-    CTIME_IS_CHANGE_TIME,
-    RACY_NS,
-    SUFFIX,
-    _entries,
+from . import (
+    _CACHE_FILE,
+    _CACHE_FOLDER,
+    _CACHE_HEADER,
+    _CTIME_IS_CHANGE_TIME,
+    _RACY_NS,
+    _SUFFIX,
+    _cache_entries,
+    _compiled_items,
+    _contract_files,
+    _digest,
     _loaded,
-    cache_header,
-    compiled_items,
-    contract_files,
-    digest,
-    read_bytes,
+    _read_blob,
 )
 
-# No ``from __future__ import annotations`` here, as in ``_startup``: this module is imported
-# at start-up whenever a contract's entry is missing or stale.
+# No ``from __future__ import annotations`` here, as in the package's core: this module is
+# imported at start-up whenever a contract's entry is missing or stale.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable
     from os import PathLike
-    from typing import Any, TypeGuard
+    from typing import Any
 
-    from ._startup import Compiled, Item
+    from . import Compiled, Item
 
     PathSpec = str | PathLike[str] | Iterable[str | PathLike[str]]
-    StatKey = tuple[int, int, int, int]
-    Entry = tuple[StatKey, bytes, int, str, tuple[str, ...], bytes | memoryview]
+    # (size, st_mtime_ns, st_ctime_ns, st_ino, digest of the bytes, hashed at (ns)).
+    Hashed = tuple[int, int, int, int, bytes, int]
+    # An entry to store: what was hashed, then module, modules its checks import, plain data.
+    Update = tuple[int, int, int, int, bytes, int, str, tuple[str, ...], bytes]
 
 CACHE_DIR_VARIABLE = "IMPORTSPY_HOOK_CACHE_DIR"
 # The same bound as ``_yaml.MAX_BYTES``; a larger file fails to parse and is never cached.
@@ -86,7 +91,7 @@ def compiled_contracts(paths: "PathSpec") -> "list[Item]":
     :raises ContractError: for the first file that cannot be used, or a missing path.
     """
     found: list[Item] = []
-    for item in compiled_items(contract_files(paths)):
+    for item in _compiled_items(_contract_files(paths)):
         if isinstance(item, Exception):
             raise item
         found.append(item)
@@ -99,23 +104,23 @@ def compiled_contract(file: str) -> "dict[str, Any]":
 
     :raises ContractError: when the file cannot be read or is not a valid contract.
     """
-    (item,) = compiled_items([file])
+    (item,) = _compiled_items([file])
     if isinstance(item, Exception):
         raise item
     if isinstance(item, tuple):
-        from ._startup import decode
+        from . import _decode
 
-        return decode(item)
+        return _decode(item)
     return dict(item)
 
 
 def slow_items(files: "list[str]", *, use_entries: bool = True) -> "list[dict[str, Any] | Compiled | Exception]":
-    """:func:`_startup.compiled_items` for the files whose entry beside them is not fresh by
+    """The package core's ``_compiled_items`` for the files whose entry beside them is not fresh by
     its stat key: hashed, looked up in the user cache, or parsed. Every cache file that
     changed is written once, at the end. With ``use_entries`` false, every file is parsed
     and its entry written anew."""
     results: list[dict[str, Any] | Compiled | Exception] = []
-    updates: dict[str, dict[str, Entry]] = {}
+    updates: dict[str, dict[str, Update]] = {}
     for file in files:
         try:
             results.append(_compiled(file, updates, use_entries))
@@ -126,7 +131,7 @@ def slow_items(files: "list[str]", *, use_entries: bool = True) -> "list[dict[st
     return results
 
 
-def _compiled(file: str, updates: "dict[str, dict[str, Entry]]", use_entries: bool) -> "dict[str, Any] | Compiled":
+def _compiled(file: str, updates: "dict[str, dict[str, Update]]", use_entries: bool) -> "dict[str, Any] | Compiled":
     path = os.path.abspath(file)
     folder, name = os.path.split(path)
     try:
@@ -139,24 +144,29 @@ def _compiled(file: str, updates: "dict[str, dict[str, Entry]]", use_entries: bo
         # so it is computed only on a miss beside); an entry trusted on its stat key first,
         # so that a read-only deployment, whose entries live in the user cache, reads no
         # contract's bytes.
-        entries = [_entries(beside_cache(folder)).get(name)]
-        if not (_well_formed(entries[0]) and entries[0][0] == key):
-            entries.append(_entries(user_cache(folder)).get(name))
-        usable = [entry for entry in entries if _well_formed(entry)]
-        for entry in usable:
-            if entry[0] == key and CTIME_IS_CHANGE_TIME and key[2] < entry[2] - RACY_NS:
-                return (entry[3], file, entry[5], entry[4])
+        beside = beside_cache(folder)
+        found = [(beside, _cache_entries(beside))]
+        first = found[0][1][0].get(name)
+        if first is None or first[:4] != key:
+            user = user_cache(folder)
+            found.append((user, _cache_entries(user)))
+        usable = [(cache_file, entry, end) for cache_file, (entries, end) in found if (entry := entries.get(name))]
+        for cache_file, entry, end in usable:
+            if entry[:4] == key and _CTIME_IS_CHANGE_TIME and key[2] < entry[5] - _RACY_NS:
+                return _compiled_entry(file, cache_file, entry, end)
         source = _hashed(path) if usable else None
-        for entry in usable:
-            if source is not None and source[1] == entry[1]:
-                if source[0] != entry[0] or source[0][2] < source[2] - RACY_NS:
+        for cache_file, entry, end in usable:
+            if source is not None and source[4] == entry[4]:
+                if source[:4] != entry[:4] or source[2] < source[5] - _RACY_NS:
                     # Hashed again under a new stat key, or now long enough after the last
                     # change for the stat key to vouch for the bytes: store that.
-                    updates.setdefault(folder, {})[name] = (source[0], source[1], source[2], *entry[3:])
-                return (entry[3], file, entry[5], entry[4])
+                    blob = _read_blob(cache_file, end + entry[8], entry[9], entry[10])
+                    if blob is not None:
+                        updates.setdefault(folder, {})[name] = (*source, entry[6], entry[7], blob)
+                return _compiled_entry(file, cache_file, entry, end)
     before = _hashed(path)
     plain = _parse(file)
-    if before is not None and _hashed(path, before[2]) == before:
+    if before is not None and _hashed(path, before[5]) == before:
         # Stored only when the file did not change while it was parsed, so that an entry
         # never holds data of other bytes than its own.
         data = dict(plain)
@@ -171,29 +181,50 @@ def _compiled(file: str, updates: "dict[str, dict[str, Entry]]", use_entries: bo
     return plain
 
 
-def _well_formed(entry: object) -> "TypeGuard[Entry]":
-    return type(entry) is tuple and len(entry) == 6 and isinstance(entry[5], (bytes, memoryview))
+def read_bytes(path: str, limit: int) -> "tuple[os.stat_result, bytes] | None":
+    """``(fstat, bytes)`` of ``path`` when it can be read whole and is at most ``limit`` bytes."""
+    # os.open and one os.read of the known size: open() would build two io objects.
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    except OSError:
+        return None
+    try:
+        stat = os.fstat(fd)
+        if stat.st_size > limit:
+            return None
+        data = os.read(fd, stat.st_size + 1)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    # A file that grew or shrank while it was read is not cached, nor served from the cache.
+    return (stat, data) if len(data) == stat.st_size else None
 
 
-def _hashed(path: str, at: "int | None" = None) -> "tuple[StatKey, bytes, int] | None":
-    """``(stat key, digest, when)`` of the bytes of ``path``; ``None`` when it cannot be read."""
+def _compiled_entry(file: str, cache_file: str, entry: "tuple[Any, ...]", end: int) -> "Compiled":
+    return (entry[6], file, cache_file, end + entry[8], entry[9], entry[10], entry[7])
+
+
+def _hashed(path: str, at: "int | None" = None) -> "Hashed | None":
+    """``(size, mtime_ns, ctime_ns, inode, digest, when)`` of the bytes of ``path``; ``None``
+    when it cannot be read."""
     # The time is taken before the read: a change after it gets a later ctime.
     when = time.time_ns() if at is None else at
     found = read_bytes(path, _MAX_BYTES)
     if found is None:
         return None
     info, raw = found
-    return (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino), digest(raw), when
+    return (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, _digest(raw), when)
 
 
 def beside_cache(folder: str) -> str:
     """The cache file of the contracts in absolute ``folder``: ``__importspy_cache__`` beside them."""
-    return os.path.join(folder, CACHE_FOLDER, CACHE_FILE)
+    return os.path.join(folder, _CACHE_FOLDER, _CACHE_FILE)
 
 
 def user_cache(folder: str) -> str:
     """The cache file of the contracts in absolute ``folder``, in the user's cache folder."""
-    return os.path.join(user_cache_dir(), f"{_path_hash(folder):016x}-{os.path.basename(folder)}{SUFFIX}")
+    return os.path.join(user_cache_dir(), f"{_path_hash(folder):016x}-{os.path.basename(folder)}{_SUFFIX}")
 
 
 def user_cache_dir() -> str:
@@ -213,7 +244,7 @@ def user_cache_dir() -> str:
 def tag() -> str:
     """What a cache file starts with: this cache format, package version, interpreter and
     marshal version."""
-    return cache_header().decode().rstrip("\n")
+    return _CACHE_HEADER.decode().rstrip("\n")
 
 
 def _parse(file: str) -> "dict[str, Any]":
@@ -224,23 +255,30 @@ def _parse(file: str) -> "dict[str, Any]":
     return to_plain(load_contract(file))
 
 
-def _store(folder: str, updates: "dict[str, Entry]") -> None:
+def _store(folder: str, updates: "dict[str, Update]") -> None:
     for cache_file, ignore_marker in ((beside_cache(folder), True), (user_cache(folder), False)):
         # Entries of contracts that are gone are dropped; the others are kept as read.
-        entries = {n: e for n, e in _entries(cache_file).items() if os.path.exists(os.path.join(folder, n))}
-        entries.update(updates)
+        entries, end = _cache_entries(cache_file)
+        kept: dict[str, Update] = {}
+        for name, entry in entries.items():
+            if name not in updates and os.path.exists(os.path.join(folder, name)):
+                blob = _read_blob(cache_file, end + entry[8], entry[9], entry[10])
+                if blob is not None:  # else the file changed since: the entry is parsed again
+                    kept[name] = (*entry[:8], blob)
+        kept.update(updates)
         index: dict[str, tuple[object, ...]] = {}
         blobs: list[bytes] = []
         offset = 0
-        for name, entry in entries.items():
-            blob = bytes(entry[5])
-            index[name] = (*entry[:5], (offset, len(blob)))
+        for name, entry in kept.items():
+            blob = entry[8]
+            index[name] = (*entry[:8], offset, len(blob), _digest(blob))
             blobs.append(blob)
             offset += len(blob)
         packed = marshal.dumps(index)
-        rest = len(packed).to_bytes(4, "little") + packed + b"".join(blobs)
-        if _write_atomically(cache_file, cache_header() + digest(rest) + rest, ignore_marker=ignore_marker):
-            # Read back as the start-up reads it: the plain data as views of one buffer.
+        indexed = len(packed).to_bytes(4, "little") + packed
+        payload = _CACHE_HEADER + _digest(indexed) + indexed + b"".join(blobs)
+        if _write_atomically(cache_file, payload, ignore_marker=ignore_marker):
+            # Read again when next needed, as a start-up reads it.
             _loaded.pop(cache_file, None)
             return
 

@@ -1,6 +1,6 @@
 """Violations of a compiled contract's ``importers`` names and ``runtime`` rules, worded.
 
-The rules themselves are evaluated in ``_guard`` (on the enforcement path) into rule ids; this
+The rules themselves are evaluated in the package's core (on the enforcement path) into rule ids; this
 module is imported when one fails, or by the command line, and turns each failure into a
 :class:`Violation` that says what the contract requires, where, what was found and what to
 do. Everything works on the plain data of compiled contracts (``_convert.to_plain``). A check
@@ -8,7 +8,9 @@ returns the list of violations it found; an empty list means the rule holds. All
 are collected, not only the first.
 """
 
-from ._guard import env_failure, importer_failure, runtime_failures
+from . import _env_failure as env_failure
+from . import _importer_failure as importer_failure
+from . import _runtime_failures as runtime_failures
 
 # No ``from __future__ import annotations`` here: this module is imported when a protected
 # import fails, where importing ``__future__`` would cost about 1.5 % of a bare start.
@@ -19,9 +21,55 @@ if TYPE_CHECKING:
     from typing import Any
 
     from ._errors import Violation
-    from ._guard import Importer, Snapshot
+    from ._snapshot import Snapshot
 
     Plain = Mapping[str, Any]
+    _ImporterFacts = tuple[str | None, str, int, Mapping[str, object]]
+else:
+    _ImporterFacts = tuple
+
+
+class Importer(_ImporterFacts):
+    """The module that triggered a protected import, as it was at that moment: the core's
+    ``_find_importer`` gives ``(name, file, line, namespace)`` as a plain tuple, named here.
+
+    :ivar name: the importer's ``__name__`` (``None`` if its globals have none).
+    :ivar file: the code's file name (``co_filename``).
+    :ivar line: the line being executed.
+    :ivar namespace: the importer's live globals: what it has defined so far.
+    """
+
+    __slots__ = ()
+
+    @property
+    def name(self) -> str | None:
+        return self[0]
+
+    @property
+    def file(self) -> str:
+        return self[1]
+
+    @property
+    def line(self) -> int:
+        return self[2]
+
+    @property
+    def namespace(self) -> "Mapping[str, object]":
+        return self[3]
+
+    def describe(self) -> str:
+        return f"{self.name or '<unnamed code>'} ({self.file}:{self.line})"
+
+    def __repr__(self) -> str:
+        return f"Importer(name={self.name!r}, file={self.file!r}, line={self.line!r})"
+
+
+def named(found: "_ImporterFacts | None") -> "Importer | None":
+    """The core's importer tuple as an :class:`Importer` (``None`` stays ``None``)."""
+    if found is None or isinstance(found, Importer):
+        return found
+    return Importer(found)
+
 
 # Names that are treated as secret in messages even when the contract does not say so.
 _SECRET_HINTS = ("KEY", "TOKEN", "SECRET", "PASSW", "CREDENTIAL", "PRIVATE", "AUTH", "COOKIE", "SESSION")

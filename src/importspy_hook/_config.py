@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from os import PathLike
     from typing import Any
 
-    from ._startup import Registry
+    from . import Registry
 
     PathSpec = str | PathLike[str] | Iterable[str | PathLike[str]]
 
@@ -283,7 +283,9 @@ def load_registry(settings: Settings) -> Registry:
     """
     # Imported here: loading contracts needs the cache (and on a miss the YAML side);
     # reading settings does not.
-    from ._startup import Registry, compiled_items, contract_files
+    from . import Registry
+    from . import _compiled_items as compiled_items
+    from . import _contract_files as contract_files
 
     mapped = {os.path.abspath(file) for file in settings.importspy_contracts}
     # A spymodel mapped to a module in the settings is read once, with that module, even

@@ -18,13 +18,13 @@ from typing import TYPE_CHECKING, Any
 
 from attrs import frozen
 
-from ._checks import check_importer_name, check_runtime
+from . import Registry
+from . import _is_machinery as is_machinery
+from ._checks import Importer, check_importer_name, check_runtime
 from ._errors import ContractViolation, ContractWarning, Violation
 from ._finder import install
-from ._guard import Importer, is_machinery
 from ._report import Finding, Outcome, Report
 from ._snapshot import snapshot
-from ._startup import Registry
 from ._structure import check_members
 
 if TYPE_CHECKING:
@@ -181,7 +181,7 @@ def _check_target(
                 findings = _findings(registry, contract, subject, None, violations)
                 outcomes.append(_outcome(contract, subject, ("provides",), findings))
         if as_importer_of is not None:
-            importer = Importer(name, getattr(module, "__file__", None) or name, 0, module.__dict__)
+            importer = Importer((name, getattr(module, "__file__", None) or name, 0, module.__dict__))
             for contract in host:
                 violations = check_importer_name(contract, importer)
                 violations += check_members(contract, "importers.require", module.__dict__, f"the importer {name}")

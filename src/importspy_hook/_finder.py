@@ -1,8 +1,8 @@
 """Installing the finder: :func:`install`, :func:`uninstall`, :func:`self_check`.
 
-:class:`ContractFinder` itself, with its fast test for unprotected names, is in ``_startup``,
-the one module drop-in activation imports at start-up; what ``find_spec`` does for a protected
-name is in ``_guard``. This module holds the public API, ``invalidate_caches``
+:class:`ContractFinder` itself, with its fast test for unprotected names and what it does for a
+protected name, is in the package's core (``__init__.py``), the one module drop-in activation
+imports at start-up. This module holds the public API, ``invalidate_caches``
 (:func:`invalidate`) and the warnings about finders in front of ours.
 """
 
@@ -10,7 +10,10 @@ import os
 import sys
 from os import PathLike, fspath
 
-from ._startup import ContractFinder, Registry, installed, put_in_front, remove
+from . import ContractFinder, Registry
+from . import _installed as installed
+from . import _put_in_front as put_in_front
+from . import _remove as remove
 
 # No ``from __future__ import annotations`` here: this module is imported at the first
 # protected import, where importing ``__future__`` costs about 1.5 % of a bare start
@@ -285,7 +288,7 @@ def contracts_stamp(settings: "Settings") -> tuple[tuple[str, int, int], ...]:
     with a package installation, which ``install()`` again picks up.
     """
     # Imported here: install() with paths has imported the loading side already.
-    from ._startup import contract_files
+    from . import _contract_files as contract_files
 
     stamp = []
     for file in [*contract_files(settings.contracts), *settings.importspy_contracts]:

@@ -7,8 +7,7 @@ warm start-up needs only those two and each module imported there costs (README,
 
 import os
 
-from ._startup import SUFFIXES as SUFFIXES
-from ._startup import contract_files as contract_files
+from . import _contract_files as contract_files
 
 # No ``from __future__ import annotations`` here: this module is imported at start-up or at the
 # first protected import, where importing ``__future__`` costs about 1.5 % of a bare start

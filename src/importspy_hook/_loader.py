@@ -1,6 +1,6 @@
 """A protected import that does not pass: its violations worded, reported, raised or warned.
 
-The proxy loader (``_guard.GuardedLoader``) evaluates the rules on the path of an import that
+The proxy loader (``GuardedLoader`` in the package's core) evaluates the rules on the path of an import that
 passes; when one fails, or a contract has ``importers.require`` or ``provides``, it calls
 :func:`report_before` or :func:`report_after` here, which run the full checks (``_checks``,
 ``_structure``) and raise the :class:`ContractViolation` or warn. Also here: the loader that
@@ -13,8 +13,12 @@ importer, rule ids).
 
 import sys
 
-from ._checks import check_importer_name, check_runtime, violation, where
-from ._guard import check_before, enter_own_imports, find_importer, leave_own_imports, snapshot
+from . import _check_before as check_before
+from . import _enter_own_imports as enter_own_imports
+from . import _find_importer as find_importer
+from . import _leave_own_imports as leave_own_imports
+from ._checks import check_importer_name, check_runtime, named, violation, where
+from ._snapshot import snapshot
 
 # No ``from __future__ import annotations`` here: this module is imported when a protected
 # import fails, where importing ``__future__`` would cost about 1.5 % of a bare start.
@@ -26,9 +30,9 @@ if TYPE_CHECKING:
     from types import ModuleType
     from typing import Any, NoReturn
 
+    from . import ImporterFacts, Registry
+    from ._checks import Importer
     from ._errors import ContractViolation, Violation
-    from ._guard import Importer
-    from ._startup import Registry
 
     Plain = Mapping[str, Any]
 
@@ -55,7 +59,7 @@ class RefusingLoader:
     def _refuse(self, origin: str | None) -> "NoReturn":
         from ._errors import ContractViolation
 
-        importer = find_importer(2)
+        importer = named(find_importer(2))
         raise ContractViolation(
             f"{self._name} may not be imported: {self._message}",
             name=self._name,
@@ -128,7 +132,7 @@ def debug_logger() -> "Logger | None":
 def logged(
     check: "Callable[..., list[Violation]]", name: str, origin: str | None, *args: "Any", **options: "Any"
 ) -> None:
-    """Run ``check`` (``_guard.check_before`` or ``check_after``) and log its decision at DEBUG."""
+    """Run ``check`` (the core's ``_check_before`` or ``_check_after``) and log its decision at DEBUG."""
     log = debug_logger()
     if log is None:
         check(name, origin, *args, **options)
@@ -137,7 +141,7 @@ def logged(
     from time import perf_counter
 
     phase = "before it ran" if check is check_before else "after it ran"
-    importer = args[-1] if check is check_before else None
+    importer = named(args[-1]) if check is check_before else None
     who = ""
     if check is check_before:
         who = f" by {importer.name or '<unnamed code>'}" if importer is not None else " by code outside any module"
@@ -166,7 +170,7 @@ def report_before(
     origin: str | None,
     contracts: "Sequence[Plain]",
     registry: "Registry",
-    importer: "Importer | None",
+    found_importer: "ImporterFacts | None",
     *,
     run: bool = False,
 ) -> "list[Violation]":
@@ -175,6 +179,7 @@ def report_before(
 
     :returns: the violations that were only warned about.
     """
+    importer = named(found_importer)
     snap = snapshot()
     subject = f"the importer {importer.name}" if importer is not None and importer.name else "the importer"
     namespace: Mapping[str, object] = importer.namespace if importer is not None else {}
@@ -203,9 +208,10 @@ def report_before(
     return []
 
 
-def check_required(contracts: "Sequence[Plain]", importer: "Importer | None") -> bool:
+def check_required(contracts: "Sequence[Plain]", found_importer: "ImporterFacts | None") -> bool:
     """Whether the importer defines what every contract's ``importers.require`` asks for
     (the rest of ``check_before`` has passed already)."""
+    importer = named(found_importer)
     subject = f"the importer {importer.name}" if importer is not None and importer.name else "the importer"
     namespace: Mapping[str, object] = importer.namespace if importer is not None else {}
     outer = enter_own_imports()

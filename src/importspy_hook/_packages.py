@@ -52,8 +52,8 @@ def package_contracts() -> "list[Plain]":
         contract for a module outside its distribution.
     """
     # Imported here: the compiled cache is only needed once distributions ship contracts.
+    from . import _contract_files as contract_files
     from ._cache import compiled_contract
-    from ._startup import contract_files
 
     found: list[Plain] = []
     for dist_name, folder, owned in shipped_folders():
@@ -128,8 +128,8 @@ def discovery_cache() -> str:
     in one environment do not overwrite each other's entry.
     """
     # Imported here, with the compiled cache's conventions (IMPORTSPY_HOOK_CACHE_DIR, XDG).
+    from . import _SUFFIX as SUFFIX
     from ._cache import _path_hash, user_cache_dir
-    from ._startup import SUFFIX
 
     name = "\0".join([sys.executable or "", *_path_entries()])
     return os.path.join(user_cache_dir(), f"entry-points-{_path_hash(name):016x}{SUFFIX}")
@@ -150,7 +150,7 @@ def _tag() -> str:
 def _read_discovery(cache_file: str, key: object) -> "list[Shipped] | None":
     """The cached discovery when ``cache_file`` holds one for ``key`` whose folders all exist;
     ``None`` when it is missing, corrupt, of another version or stale (it is then rebuilt)."""
-    from ._startup import read_bytes
+    from ._cache import read_bytes
 
     read = read_bytes(cache_file, 1 << 26)
     if read is None:

@@ -23,9 +23,9 @@ from ._errors import ContractError
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
+    from . import Registry
     from ._config import Settings
     from ._contract import Contract
-    from ._startup import Registry
 
 EXIT_KEPT = 0
 EXIT_BROKEN = 1
@@ -120,7 +120,7 @@ def load_registry(contracts: Sequence[str], extra: Sequence[str] = (), *, option
     :raises Problem: when the default folder is missing and nothing else was given.
     :raises ContractProblems: with every problem of every file that cannot be used.
     """
-    from ._startup import Registry
+    from . import Registry
 
     paths = list(contracts)
     settings = None
@@ -193,7 +193,8 @@ def configured_contracts(settings: Settings | None = None) -> list[str]:
 def load_files(paths: Iterable[str], skip: Iterable[str] = ()) -> tuple[list[Contract], list[ContractError]]:
     """Read every contract named by ``paths``; a file given twice is read once, and a file
     whose real path is in ``skip`` not at all."""
-    from ._load import contract_files, load_contract
+    from . import _contract_files as contract_files
+    from ._load import load_contract
 
     contracts: list[Contract] = []
     errors: list[ContractError] = []
@@ -359,7 +360,7 @@ def lint(paths: tuple[str, ...]) -> None:
       importspy-hook lint
       importspy-hook lint contracts/payments.keys.yml extra-contracts/
     """
-    from ._load import contract_files
+    from . import _contract_files as contract_files
 
     shipped: list[tuple[str, str, tuple[str, ...]]] = []
     if not paths:
