@@ -178,11 +178,15 @@ def _activate_from_environment():  # type: () -> None
 
             items = without_duplicates(items)
         registry = Registry(items, on_violation=mode)
+        # ``registry.covers`` for every imported module, without a method call per name (an
+        # activated registry ignores nothing).
         imported = tuple(sys.modules)
+        prefixes = registry.prefixes
         if (
             registry.check_modules()
             or not registry.exact.keys().isdisjoint(imported)
-            or any(map(registry.covers, imported) if registry.prefixes or registry.pattern else ())
+            or (prefixes and any(name.startswith(prefixes) for name in imported))
+            or (registry.pattern is not None and any(map(registry.pattern, imported)))
         ):
             # Modules to import before the finder is in place, or contracted modules imported
             # already: both handled by install(), which is otherwise more than start-up needs.
@@ -285,7 +289,9 @@ def _compiled_items(files):  # type: (list[str]) -> list[Item | Exception]
             folder, name = os.path.split(file)
         found = folders.get(folder)
         if found is None:
-            cache_file = os.path.join(os.path.abspath(folder), _CACHE_FOLDER, _CACHE_FILE)
+            # os.path.abspath normalises too, a Python function: only for relative folders.
+            absolute = folder if os.path.isabs(folder) else os.path.abspath(folder)
+            cache_file = os.path.join(absolute, _CACHE_FOLDER, _CACHE_FILE)
             found = folders[folder] = (cache_file, *_cache_entries(cache_file))
         entry = found[1].get(name)
         if entry is not None and _CTIME_IS_CHANGE_TIME:
@@ -333,7 +339,7 @@ def _cache_entries(cache_file):  # type: (str) -> tuple[dict[str, Any], int]
     except OSError:
         return found
     try:
-        data = os.read(fd, 8192)
+        data = os.read(fd, 4096)  # one page: the index of about 30 contracts
         end = start + int.from_bytes(data[start - 4 : start], "little")
         while len(data) < end:
             more = os.read(fd, end - len(data))
