@@ -231,10 +231,38 @@ class TestInvalidation:
         assert "IMPORTED" in allowed.stdout, allowed.output
         assert allowed.stderr == ""
 
+    def test_contract_data_changed_after_start_up_is_not_trusted(
+        self, installed: Environment, project: Project
+    ) -> None:
+        # Start-up reads the cache's index only; a contract's data is read at the first import
+        # of its module. Data changed in between (the file rebuilt by another process, or
+        # tampered with) no longer has the entry's digest: the contract is parsed again. Here
+        # the change is valid marshal data that would let plugins.evil in.
+        installed.run(project.write(APP), REPORT, "app.billing", env=ON)
+        installed.run(project, REPORT, "app.billing", env=ON)
+        tamper = (
+            f"path = {str(ENTRY)!r}\n"
+            "data = open(path, 'rb').read()\n"
+            "print('TAMPERED', data.count(b'__main__'))\n"
+            "open(path, 'wb').write(data.replace(b'__main__', b'plugins*'))\n"
+        )
+        code = tamper + textwrap.dedent(REPORT)
+        denied = installed.run(project, code, "plugins.evil", env=ON)
+        assert "TAMPERED 1" in denied.stdout, denied.output
+        assert "REFUSED ImporterViolation ['importers.allow']" in denied.stdout, denied.output
+        allowed = installed.run(project, code, "app.billing", env=ON)
+        assert "IMPORTED" in allowed.stdout, allowed.output
+        assert allowed.stderr == ""
+
     def test_entry_of_another_version_is_rebuilt(self, installed: Environment, project: Project) -> None:
         installed.run(project.write(APP), REPORT, "app.billing", env=ON)
         entry = project.root / ENTRY
-        entry.write_bytes(entry.read_bytes().replace(b"importspy_hook-cache 3 ", b"importspy_hook-cache 0 "))
+        data = entry.read_bytes()
+        header, _, rest = data.partition(b"\n")
+        fields = header.split(b" ")
+        assert fields[0] == b"importspy_hook-cache", header
+        fields[1] = b"0"  # the cache format: an older writer's
+        entry.write_bytes(b" ".join(fields) + b"\n" + rest)
         result = installed.run(project, REPORT, "plugins.evil", env=ON)
         assert "REFUSED ImporterViolation" in result.stdout, result.output
         assert "HEAVY []" in installed.run(project, REPORT, "plugins.evil", env=ON).stdout
