@@ -190,6 +190,8 @@ class TestBrokenContracts:
         result = installed.run(project.write(APP).write(BROKEN_KEYS), IMPORT, "payments.billing", env=ON)
         assert "REFUSED ContractViolation ['contract.unreadable']" in result.stdout, result.output
         assert "its contract could not be read (contracts/payments.keys.yml:4:1: not valid YAML" in result.stdout
+        # Any importer is refused alike: the header does not blame the one that tried.
+        assert "MESSAGE payments.keys may not be imported (imported by payments.billing (" in result.stdout
         assert "RAN False" in result.stdout
 
     def test_other_contracts_are_still_enforced(self, installed: Environment, project: Project) -> None:

@@ -204,7 +204,16 @@ def report_before(
         else:
             who = "python -m" if run else "code outside any Python module"
         verb = "run" if run else "imported"
-        return _report(f"{name} may not be {verb} by {who}", name, origin, importer, found, registry)
+        # The importer is named as the reason only when an ``importers`` rule failed: a
+        # runtime rule or an unreadable contract refuses every importer alike.
+        rules = [v.rule for _, violations in found for v in violations]
+        if any(rule.startswith("importers.") for rule in rules):
+            header = f"{name} may not be {verb} by {who}"
+        elif all(rule.startswith("runtime.") for rule in rules):
+            header = f"{name} may not be {verb} in this runtime ({verb} by {who})"
+        else:
+            header = f"{name} may not be {verb} ({verb} by {who})"
+        return _report(header, name, origin, importer, found, registry)
     return []
 
 
