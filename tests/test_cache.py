@@ -209,6 +209,38 @@ class TestInvalidation:
         assert "REFUSED ImporterViolation ['importers.allow']" in denied.stdout, denied.output
         assert "HEAVY []" in denied.stdout  # the entry was written again, whole
 
+    @pytest.mark.skipif(sys.platform == "win32", reason="RLIMIT_AS is POSIX")
+    def test_damaged_index_length_is_not_read(self, installed: Environment, project: Project) -> None:
+        # The index's length, after the header line and its 8-byte digest, set to 4 GB: the
+        # start-up must not try to read (and allocate) that much. Under a 1 GB address-space
+        # limit such a read fails, activation gives up and imports run unguarded.
+        import resource
+
+        installed.run(project.write(APP), REPORT, "app.billing", env=ON)
+        entry = project.root / ENTRY
+        data = entry.read_bytes()
+        at = data.index(b"\n") + 9
+        entry.write_bytes(data[:at] + b"\xff" * 4 + data[at + 4 :])
+        (project.root / "main.py").write_text(textwrap.dedent(REPORT).lstrip("\n"), encoding="utf-8")
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("IMPORTSPY_HOOK_", "PYTHON"))}
+        env.update(project.env, PYTHONDONTWRITEBYTECODE="1", **ON)
+
+        def limit_memory() -> None:
+            resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+
+        done = subprocess.run(
+            [str(installed.python), "main.py", "plugins.evil"],
+            cwd=project.root,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+            preexec_fn=limit_memory,
+        )
+        assert "REFUSED ImporterViolation ['importers.allow']" in done.stdout, done.stdout + done.stderr
+        assert done.stderr == ""
+
     def test_entry_whose_data_cannot_be_decoded_is_parsed_again(self, installed: Environment, project: Project) -> None:
         # A cache file with a valid digest whose entry holds bytes that are no contract's
         # data (only a writer's bug could make one): the contract is parsed again, and the

@@ -341,7 +341,11 @@ def _cache_entries(cache_file):  # type: (str) -> tuple[dict[str, Any], int]
         return found
     try:
         data = os.read(fd, 4096)  # one page: the index of about 30 contracts
+        if not data.startswith(_CACHE_HEADER):
+            return found
         end = start + int.from_bytes(data[start - 4 : start], "little")
+        if end > 1 << 24:  # a damaged length must not make a start-up allocate gigabytes
+            return found
         while len(data) < end:
             more = os.read(fd, end - len(data))
             if not more:
@@ -352,7 +356,7 @@ def _cache_entries(cache_file):  # type: (str) -> tuple[dict[str, Any], int]
     finally:
         os.close(fd)
     index = memoryview(data)[start - 4 : end]
-    if not data.startswith(_CACHE_HEADER) or data[start - 12 : start - 4] != _digest(index):
+    if data[start - 12 : start - 4] != _digest(index):
         return found
     try:
         entries = marshal.loads(index[4:])
