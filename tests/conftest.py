@@ -15,6 +15,10 @@ from pathlib import Path
 
 import pytest
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
 
 @dataclass
 class Result:
@@ -96,12 +100,19 @@ class Environment:
         return Path(out.strip())
 
     def run(
-        self, project: Project, code: str, *args: str, env: dict[str, str] | None = None, timeout: float = 60
+        self,
+        project: Project,
+        code: str,
+        *args: str,
+        env: dict[str, str] | None = None,
+        timeout: float = 60,
+        preexec_fn: Callable[[], object] | None = None,
     ) -> Result:
         """Run ``code`` as ``main.py`` in ``project.root`` with this environment's interpreter.
 
         Nothing is added to ``sys.path``: the project is found because the script's folder
-        comes first, and importspy_hook because it is installed.
+        comes first, and importspy_hook because it is installed. ``preexec_fn`` runs in the
+        child before it starts (POSIX), to set a resource limit, say.
         """
         (project.root / "main.py").write_text(textwrap.dedent(code).lstrip("\n"), encoding="utf-8")
         full_env = {k: v for k, v in os.environ.items() if not k.startswith(("IMPORTSPY_HOOK_", "PYTHON"))}
@@ -116,6 +127,7 @@ class Environment:
             text=True,
             timeout=timeout,
             check=False,
+            preexec_fn=preexec_fn,
         )
         return Result(done.returncode, done.stdout, done.stderr)
 

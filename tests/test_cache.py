@@ -221,24 +221,12 @@ class TestInvalidation:
         data = entry.read_bytes()
         at = data.index(b"\n") + 9
         entry.write_bytes(data[:at] + b"\xff" * 4 + data[at + 4 :])
-        (project.root / "main.py").write_text(textwrap.dedent(REPORT).lstrip("\n"), encoding="utf-8")
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("IMPORTSPY_HOOK_", "PYTHON"))}
-        env.update(project.env, PYTHONDONTWRITEBYTECODE="1", **ON)
 
         def limit_memory() -> None:
             resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
 
-        done = subprocess.run(
-            [str(installed.python), "main.py", "plugins.evil"],
-            cwd=project.root,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-            preexec_fn=limit_memory,
-        )
-        assert "REFUSED ImporterViolation ['importers.allow']" in done.stdout, done.stdout + done.stderr
+        done = installed.run(project, REPORT, "plugins.evil", env=ON, preexec_fn=limit_memory)
+        assert "REFUSED ImporterViolation ['importers.allow']" in done.stdout, done.output
         assert done.stderr == ""
 
     def test_entry_whose_data_cannot_be_decoded_is_parsed_again(self, installed: Environment, project: Project) -> None:
