@@ -281,7 +281,18 @@ class TestJsonFormat:
             },
         ]
         (violation,) = data["violations"]
-        assert set(violation) == {"module", "rule", "message", "contract", "file", "line", "importer", "level"}
+        assert set(violation) == {
+            "module",
+            "rule",
+            "message",
+            "contract",
+            "file",
+            "line",
+            "importer",
+            "importer_file",
+            "importer_line",
+            "level",
+        }
         assert violation["module"] == "service.api"
         assert violation["rule"] == "runtime.env.one_of"
         assert violation["message"].startswith(f"runtime.env.CLI_TEST_STAGE in {api_file}:6 requires")

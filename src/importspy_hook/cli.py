@@ -293,6 +293,26 @@ _contracts_option = click.option(
     help="Report format.",
 )
 @click.option("--output", "-o", metavar="FILE", help="Write the report to FILE instead of standard output.")
+@click.option(
+    "--static",
+    "static",
+    is_flag=True,
+    help="Read the source under each TARGET (package folder, .py file or source root) without importing it, "
+    "and check every import edge into every protected module. Default TARGETs: static in "
+    "[tool.importspy-hook], else the packages in . and src/.",
+)
+@click.option(
+    "--include-type-checking",
+    is_flag=True,
+    help="With --static: imports made only under `if TYPE_CHECKING:` are edges too.",
+)
+@click.option(
+    "--undecided",
+    type=click.Choice(["warning", "error"]),
+    default="warning",
+    show_default=True,
+    help="With --static: what a fact the source cannot decide is (an error fails the run).",
+)
 @click.argument("targets", nargs=-1, metavar="[TARGET]...")
 def check(
     contracts: tuple[str, ...],
@@ -300,6 +320,9 @@ def check(
     host: str | None,
     fmt: str,
     output: str | None,
+    static: bool,
+    include_type_checking: bool,
+    undecided: str,
     targets: tuple[str, ...],
 ) -> None:
     """Check the environment, or modules, against their contracts.
@@ -320,15 +343,22 @@ def check(
       importspy-hook check app.core --format json
       importspy-hook check plugins/report.py --as-importer-of app.core
       importspy-hook check --format sarif --output importspy.sarif
+      importspy-hook check --static src/ --format sarif
     """
     from ._evaluate import TargetError, resolve_target, runtime_report, target_report
     from ._report import render_json, render_sarif, render_text
 
     if host is not None and not targets:
         raise Problem("--as-importer-of needs a TARGET: the plugin module or file to check")
+    if host is not None and static:
+        raise Problem("--as-importer-of checks one imported TARGET; --static checks every importer already")
+    if not static and (include_type_checking or undecided != "warning"):
+        raise Problem("--include-type-checking and --undecided apply to --static only")
     registry = load_registry(contracts, extra)
     try:
-        if targets:
+        if static:
+            report = _static_report(registry, targets, include_type_checking, undecided)
+        elif targets:
             report = target_report(registry, [resolve_target(t) for t in targets], host)
         else:
             report = runtime_report(registry)
@@ -342,6 +372,25 @@ def check(
         text = render_text(report, color=output is None and wants_color())
     _emit(text, output)
     raise click.exceptions.Exit(EXIT_KEPT if report.ok else EXIT_BROKEN)
+
+
+def _static_report(registry: Registry, targets: Sequence[str], include_type_checking: bool, undecided: str) -> Any:
+    # Imported here: the static engine (and grimp) is loaded by --static only.
+    from .static.checker import StaticProblem, default_paths, static_report
+
+    paths = list(targets)
+    if not paths:
+        from . import _config
+
+        pyproject = _config.find_pyproject()
+        configured = _config.read_table(pyproject).get("static") if pyproject is not None else None
+        paths = default_paths(configured)
+        if not paths:
+            raise Problem("--static found no packages in . or src/; give package folders, .py files or source roots")
+    try:
+        return static_report(registry, paths, include_type_checking=include_type_checking, undecided_level=undecided)
+    except StaticProblem as exc:
+        raise Problem(str(exc)) from exc
 
 
 # --- lint -----------------------------------------------------------------------------------
