@@ -103,11 +103,17 @@ def read_facts(source: bytes | str, filename: str = "<source>") -> Facts:
             "annotations": {},
             "imports": [],
         }
-    reader = _Reader()
+    raw = source if isinstance(source, bytes) else source.encode("utf-8", "surrogatepass")
+    # Whole-tree walks only where the text shows they can find something.
+    reader = _Reader(walrus=b":=" in raw, declares_global=b"global" in raw)
     members: dict[str, Member] = {}
     reader.block(tree.body, members, None)
     imports: list[dict[str, Any]] = []
-    _ImportCollector(imports, reader).visit(tree)
+    _collect_imports(tree.body, imports, False, False, False)
+    if b"globals" in raw:
+        line = _globals_in_functions(tree)
+        if line is not None:
+            reader.make_open(f"globals() is used in a function at line {line}")
     return {
         "format": FORMAT,
         "error": None,
@@ -142,7 +148,9 @@ def _catches_import_error(handler: ast.ExceptHandler) -> bool:
 class _Reader:
     """Walks a block of statements as the interpreter would run it, binding names in a table."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, walrus: bool, declares_global: bool) -> None:
+        self.walrus = walrus
+        self.declares_global = declares_global
         self.open: str | None = None
         self.annotations: dict[str, str] = {}
         # Names bound by imports anywhere at module level, for resolving bases and annotations.
@@ -193,7 +201,8 @@ class _Reader:
     def statement(self, node: ast.stmt, table: dict[str, Member], condition: str | None, cls: bool) -> None:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             table[node.name] = self.function(node)
-            self.globals_in_function(node, table)
+            if self.declares_global:
+                self.globals_in_function(node, table)
         elif isinstance(node, ast.ClassDef):
             table[node.name] = self.klass(node)
         elif isinstance(node, ast.Assign):
@@ -244,7 +253,9 @@ class _Reader:
             self.branches(table, [case.body for case in node.cases], where, cls, may_skip=True)
         elif isinstance(node, ast.Expr):
             self.expression(node.value)
-        for child in ast.walk(node) if isinstance(node, (ast.Assign, ast.AugAssign, ast.Expr)) else ():
+        if not self.walrus or not isinstance(node, (ast.Assign, ast.AugAssign, ast.Expr)):
+            return
+        for child in ast.walk(node):
             if isinstance(child, ast.NamedExpr) and isinstance(child.target, ast.Name):
                 table[child.target.id] = _unknown_variable(child.lineno)
 
@@ -253,6 +264,10 @@ class _Reader:
         if not isinstance(value, ast.Call):
             return
         func = value.func
+        if not (isinstance(func, ast.Name) and func.id in ("exec", "setattr")) and not (
+            isinstance(func, ast.Attribute) and func.attr in ("update", "__setitem__")
+        ):
+            return
         called = text(func)
         if called in ("exec", "globals().update", "globals().__setitem__", "vars().update", "locals().update"):
             self.make_open(f"{called}(...) at line {value.lineno} may define names")
@@ -395,7 +410,7 @@ class _Reader:
                     instance.update(s for s in ([slots] if isinstance(slots, str) else slots) if isinstance(s, str))
         for statement in node.body:
             if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                instance.update(n.attr for n in ast.walk(statement) if isinstance(n, ast.Attribute) and _stores(n))
+                _attribute_stores(statement.body, instance)
         member["instance"] = sorted(instance)
         return member
 
@@ -419,9 +434,38 @@ def _targets(node: ast.expr | None) -> list[ast.Name]:
     return [n for n in ast.walk(node) if isinstance(n, ast.Name)]
 
 
-def _stores(node: ast.Attribute) -> bool:
-    """``obj.name = ...`` anywhere in a method, as the run-time check reads ``STORE_ATTR``."""
-    return isinstance(node.ctx, ast.Store)
+def _attribute_stores(body: list[ast.stmt], found: set[str]) -> None:
+    """Names assigned as ``obj.name = ...`` in a method and the code nested in it, as the
+    run-time check finds them (``STORE_ATTR`` anywhere in the method's code objects).
+    Assignments are statements, so only statement blocks and their targets are read."""
+    for node in body:
+        targets: list[ast.expr | None] = []
+        if isinstance(node, ast.Assign):
+            targets = list(node.targets)
+        elif isinstance(node, (ast.AnnAssign, ast.AugAssign)) or isinstance(node, (ast.For, ast.AsyncFor)):
+            targets = [node.target]
+        elif isinstance(node, (ast.With, ast.AsyncWith)):
+            targets = [item.optional_vars for item in node.items]
+        for target in targets:
+            _store_targets(target, found)
+        for block in ("body", "orelse", "finalbody"):
+            inner = getattr(node, block, None)
+            if isinstance(inner, list):
+                _attribute_stores(inner, found)
+        for handler in getattr(node, "handlers", ()):
+            _attribute_stores(handler.body, found)
+        for case in getattr(node, "cases", ()):
+            _attribute_stores(case.body, found)
+
+
+def _store_targets(target: ast.expr | None, found: set[str]) -> None:
+    if isinstance(target, ast.Attribute):
+        found.add(target.attr)
+    elif isinstance(target, (ast.Tuple, ast.List)):
+        for element in target.elts:
+            _store_targets(element, found)
+    elif isinstance(target, ast.Starred):
+        _store_targets(target.value, found)
 
 
 def _decorator_name(node: ast.expr) -> str:
@@ -493,81 +537,84 @@ def _plain(value: object) -> object:
     return value
 
 
-class _ImportCollector(ast.NodeVisitor):
-    """Every import statement, with whether it sits in a function, under ``if TYPE_CHECKING:``,
-    or in a ``try`` whose ``except`` catches ``ImportError``."""
+def _collect_imports(
+    body: list[ast.stmt], found: list[dict[str, Any]], function: bool, type_checking: bool, guarded: bool
+) -> None:
+    """Every import statement in ``body`` and the blocks inside it, with whether it sits in a
+    function, under ``if TYPE_CHECKING:``, or in a ``try`` whose ``except`` catches
+    ``ImportError``. Imports are statements, so only statement blocks are walked."""
+    for node in body:
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                bound = alias.asname or alias.name.partition(".")[0]
+                found.append(_import_row(node, alias.name, None, 0, bound, function, type_checking, guarded))
+        elif isinstance(node, ast.ImportFrom):
+            for alias in node.names:
+                row = _import_row(
+                    node,
+                    node.module or "",
+                    alias.name,
+                    node.level,
+                    alias.asname or alias.name,
+                    function,
+                    type_checking,
+                    guarded,
+                )
+                found.append(row)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            _collect_imports(node.body, found, True, type_checking, guarded)
+        elif isinstance(node, ast.ClassDef):
+            _collect_imports(node.body, found, function, type_checking, guarded)
+        elif isinstance(node, ast.If):
+            _collect_imports(node.body, found, function, type_checking or is_type_checking(node.test), guarded)
+            _collect_imports(node.orelse, found, function, type_checking, guarded)
+        elif isinstance(node, (ast.For, ast.AsyncFor, ast.While)):
+            _collect_imports(node.body, found, function, type_checking, guarded)
+            _collect_imports(node.orelse, found, function, type_checking, guarded)
+        elif isinstance(node, (ast.With, ast.AsyncWith)):
+            _collect_imports(node.body, found, function, type_checking, guarded)
+        elif isinstance(node, _TRY):
+            catches = any(_catches_import_error(h) for h in node.handlers)
+            _collect_imports(node.body, found, function, type_checking, guarded or catches)
+            for handler in node.handlers:
+                _collect_imports(handler.body, found, function, type_checking, guarded)
+            _collect_imports(node.orelse, found, function, type_checking, guarded)
+            _collect_imports(node.finalbody, found, function, type_checking, guarded)
+        elif isinstance(node, ast.Match):
+            for case in node.cases:
+                _collect_imports(case.body, found, function, type_checking, guarded)
 
-    def __init__(self, found: list[dict[str, Any]], reader: _Reader) -> None:
-        self.found = found
-        self.reader = reader
-        self.function = 0
-        self.type_checking = 0
-        self.guarded = 0
 
-    def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
-        for decorator in node.decorator_list:
-            self.visit(decorator)
-        self.function += 1
-        for statement in node.body:
-            self.visit(statement)
-        self.function -= 1
+def _import_row(
+    node: ast.stmt,
+    module: str,
+    name: str | None,
+    level: int,
+    bound: str,
+    function: bool,
+    type_checking: bool,
+    guarded: bool,
+) -> dict[str, Any]:
+    return {
+        "line": node.lineno,
+        "module": module,
+        "name": name,
+        "level": level,
+        "bound": bound,
+        "function": function,
+        "type_checking": type_checking,
+        "guarded": guarded,
+    }
 
-    visit_AsyncFunctionDef = visit_FunctionDef
 
-    def visit_Lambda(self, node: ast.Lambda) -> None:
-        self.function += 1
-        self.generic_visit(node)
-        self.function -= 1
-
-    def visit_If(self, node: ast.If) -> None:
-        if is_type_checking(node.test):
-            self.type_checking += 1
-            for statement in node.body:
-                self.visit(statement)
-            self.type_checking -= 1
-            for statement in node.orelse:
-                self.visit(statement)
-        else:
-            self.generic_visit(node)
-
-    def visit_Try(self, node: ast.Try) -> None:
-        guarded = any(_catches_import_error(h) for h in node.handlers)
-        self.guarded += guarded
-        for statement in node.body:
-            self.visit(statement)
-        self.guarded -= guarded
-        for part in (*node.handlers, *node.orelse, *node.finalbody):
-            self.visit(part)
-
-    visit_TryStar = visit_Try
-
-    def visit_Call(self, node: ast.Call) -> None:
-        if self.function and isinstance(node.func, ast.Name) and node.func.id == "globals":
-            self.reader.make_open(f"globals() is used in a function at line {node.lineno}")
-        self.generic_visit(node)
-
-    def visit_Import(self, node: ast.Import) -> None:
-        for alias in node.names:
-            bound = alias.asname or alias.name.partition(".")[0]
-            self.add(node, alias.name, None, 0, bound)
-
-    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
-        for alias in node.names:
-            self.add(node, node.module or "", alias.name, node.level, alias.asname or alias.name)
-
-    def add(self, node: ast.stmt, module: str, name: str | None, level: int, bound: str) -> None:
-        self.found.append(
-            {
-                "line": node.lineno,
-                "module": module,
-                "name": name,
-                "level": level,
-                "bound": bound,
-                "function": bool(self.function),
-                "type_checking": bool(self.type_checking),
-                "guarded": bool(self.guarded),
-            }
-        )
+def _globals_in_functions(tree: ast.Module) -> int | None:
+    """The line of a ``globals()`` call inside a function, if any."""
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            for child in ast.walk(node):
+                if isinstance(child, ast.Call) and isinstance(child.func, ast.Name) and child.func.id == "globals":
+                    return child.lineno
+    return None
 
 
 def absolute(module: str, level: int, package: str) -> str | None:
