@@ -40,11 +40,15 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 CONTRACTS = {
     "db.models": "module: django.db.models\nimporters:\n  deny: [django.utils.*, django.template.*]\n",
-    "db.backends": "module: django.db.backends.*\nimporters:\n  allow: [django.db.*, django.core.*, django.contrib.*]\n",
+    "db.backends": (
+        "module: django.db.backends.*\nimporters:\n  allow: [django.db.*, django.core.*, django.contrib.*]\n"
+    ),
     "auth.models": "module: django.contrib.auth.models\nimporters:\n  deny: [django.core.*, django.db.*]\n",
     "http": "module: django.http\nimporters:\n  allow: [django.*]\n",
     "template": "module: django.template.*\nimporters:\n  deny: [django.db.*]\n",
-    "core.cache": "module: django.core.cache\nprovides:\n  functions: [{name: close_caches}]\n  variables: [{name: cache}]\n",
+    "core.cache": (
+        "module: django.core.cache\nprovides:\n  functions: [{name: close_caches}]\n  variables: [{name: cache}]\n"
+    ),
     "functional": """
         module: django.utils.functional
         provides:
@@ -82,7 +86,9 @@ CONTRACTS = {
               - name: SessionStore
                 bases: [SessionBase]
     """,
-    "migrations": "module: django.db.migrations.operations.base\nimporters:\n  allow: [django.db.*, django.contrib.*]\n",
+    "migrations": (
+        "module: django.db.migrations.operations.base\nimporters:\n  allow: [django.db.*, django.contrib.*]\n"
+    ),
     "mail": "module: django.core.mail\nimporters:\n  deny: [django.db.*]\n",
     "test": "module: django.test.*\nimporters:\n  deny: [django.db.models.*, django.core.*]\n",
 }
