@@ -376,11 +376,11 @@ def check(
 
 def _static_report(registry: Registry, targets: Sequence[str], include_type_checking: bool, undecided: str) -> Any:
     # Imported here: the static engine (and grimp) is loaded by --static only.
-    from .static.checker import StaticProblem, default_paths, static_report
+    from importspy_hook.static.checker import StaticProblem, default_paths, static_report
 
     paths = list(targets)
     if not paths:
-        from . import _config
+        from importspy_hook._reading import settings as _config
 
         pyproject = _config.find_pyproject()
         configured = _config.read_table(pyproject).get("static") if pyproject is not None else None

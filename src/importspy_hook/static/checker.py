@@ -13,14 +13,14 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from .._checks import Importer, check_importer_name
-from .._report import Finding, Outcome, Report
-from .edges import Edge, Tree, tree_edges
-from .factscache import cache_folder, source_facts
-from .members import Member, absolute_facts, check_facts, require_entries, undecided
+from importspy_hook._violations import Importer, check_importer_name
+from importspy_hook.cli.report import Finding, Outcome, Report
+from importspy_hook.static.edges import Edge, Tree, tree_edges
+from importspy_hook.static.factscache import cache_folder, source_facts
+from importspy_hook.static.members import Member, absolute_facts, check_facts, require_entries, undecided
 
 if TYPE_CHECKING:
-    from .._errors import Violation
+    from importspy_hook._errors import Violation
 
 Plain = Mapping[str, Any]
 

@@ -17,8 +17,8 @@ import os
 import sys
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from .facts import absolute
-from .factscache import source_facts
+from importspy_hook.static.facts import absolute
+from importspy_hook.static.factscache import source_facts
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator

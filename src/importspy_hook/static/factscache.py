@@ -24,7 +24,7 @@ import time
 from _imp import source_hash
 from typing import Any
 
-from .facts import FORMAT, read_facts
+from importspy_hook.static.facts import FORMAT, read_facts
 
 # The header names this format and the interpreter: ``ast.unparse`` spells some expressions
 # differently across Python versions, and marshal's format is per version.
@@ -74,7 +74,7 @@ def source_facts(file: str) -> dict[str, Any] | None:
 
 def cache_folder() -> str:
     """Where the facts are kept: ``facts`` in the user's cache folder."""
-    from .._cache import user_cache_dir
+    from importspy_hook._reading.cache import user_cache_dir
 
     return os.path.join(user_cache_dir(), "facts")
 

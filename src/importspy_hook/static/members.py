@@ -13,10 +13,10 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from .._checks import is_secret_name, where
-from .._errors import Violation
-from .._structure import _unqualified, normalized, same_value, show
-from .facts import absolute
+from importspy_hook._errors import Violation
+from importspy_hook._structure import _unqualified, normalized, same_value, show
+from importspy_hook._violations import is_secret_name, where
+from importspy_hook.static.facts import absolute
 
 Plain = Mapping[str, Any]
 Member = dict[str, Any]
@@ -495,7 +495,7 @@ def require_entries(contract: Plain, importer: str | None) -> list[tuple[Plain, 
     """The ``importers.require`` members that apply to ``importer``, each with its contract path:
     the mapping form applies to every importer, each entry of the list form to the importers its
     ``match`` patterns name."""
-    from .. import _name_matches
+    from _importspy_hook_guard import name_matches
 
     importers = contract["importers"]
     required = importers["require"] if importers is not None else None
@@ -506,5 +506,5 @@ def require_entries(contract: Plain, importer: str | None) -> list[tuple[Plain, 
     return [
         (entry, f"importers/require/{i}")
         for i, entry in enumerate(required)
-        if importer is not None and any(_name_matches(importer, p) for p in entry["match"])
+        if importer is not None and any(name_matches(importer, p) for p in entry["match"])
     ]
