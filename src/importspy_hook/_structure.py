@@ -10,6 +10,7 @@ costs about 15 ms, and ``inspect.signature`` is only a fallback for callables wi
 ``__code__`` (builtins, ``functools.partial``).
 """
 
+from _importspy_hook_guard import name_matches
 from importspy_hook._errors import Violation
 from importspy_hook._violations import is_secret_name, where
 
@@ -35,20 +36,45 @@ _SHOWN_CHARS = 80
 _SECRET = "the value is secret and not shown"
 
 
-def check_members(contract: "Plain", section: str, namespace: "Mapping[str, object]", subject: str) -> list[Violation]:
+def check_members(
+    contract: "Plain", section: str, namespace: "Mapping[str, object]", subject: str, importer: "str | None" = None
+) -> list[Violation]:
     """Check ``namespace`` against ``contract[section]`` (``importers.require`` or ``provides``).
 
     :param subject: how messages name the namespace's owner, such as ``the importer app.main``.
+    :param importer: the importer's module name, which chooses the entries of a scoped
+        ``importers.require`` (a list of entries with ``match:``).
     """
     if section == "provides":
         members: Plain | None = contract["provides"]
-    else:
-        importers: Plain | None = contract["importers"]
-        members = importers["require"] if importers is not None else None
-    if members is None:
+        return [] if members is None else _check_section(contract, section, members, "provides", namespace, subject)
+    found: list[Violation] = []
+    for entry, path in required_entries(contract, importer):
+        found += _check_section(contract, section, entry, path, namespace, subject)
+    return found
+
+
+def required_entries(contract: "Plain", importer: "str | None") -> "list[tuple[Plain, str]]":
+    """The ``importers.require`` members that apply to ``importer``, each with its contract path:
+    the mapping form applies to every importer, each entry of the list form to the importers its
+    ``match`` patterns name."""
+    importers: Plain | None = contract["importers"]
+    required = importers["require"] if importers is not None else None
+    if required is None:
         return []
+    if not isinstance(required, list):
+        return [(required, "importers/require")]
+    return [
+        (entry, f"importers/require/{i}")
+        for i, entry in enumerate(required)
+        if importer is not None and any(name_matches(importer, pattern) for pattern in entry["match"])
+    ]
+
+
+def _check_section(
+    contract: "Plain", section: str, members: "Plain", base: str, namespace: "Mapping[str, object]", subject: str
+) -> list[Violation]:
     checker = _MemberChecker(contract, section, subject)
-    base = section.replace(".", "/")
     annotations = namespace.get("__annotations__")
     if not isinstance(annotations, dict):
         annotations = {}

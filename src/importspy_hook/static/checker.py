@@ -13,11 +13,12 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from importspy_hook._structure import required_entries
 from importspy_hook._violations import Importer, check_importer_name
 from importspy_hook.cli.report import Finding, Outcome, Report
 from importspy_hook.static.edges import Edge, Tree, tree_edges
 from importspy_hook.static.factscache import cache_folder, source_facts
-from importspy_hook.static.members import Member, absolute_facts, check_facts, require_entries, undecided
+from importspy_hook.static.members import Member, absolute_facts, check_facts, undecided
 
 if TYPE_CHECKING:
     from importspy_hook._errors import Violation
@@ -217,7 +218,7 @@ class _Run:
             if key in self.required:
                 continue
             self.required.add(key)
-            for members, path in require_entries(contract, edge.importer):
+            for members, path in required_entries(contract, edge.importer):
                 facts = self.module_facts(edge.importer)
                 if facts is None:
                     continue

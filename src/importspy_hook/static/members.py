@@ -489,22 +489,3 @@ def _named(written: str, resolved: str, expected: str) -> bool:
 
 def _define(kind: str, name: str) -> str:
     return f"class {name}" if kind == "class" else name
-
-
-def require_entries(contract: Plain, importer: str | None) -> list[tuple[Plain, str]]:
-    """The ``importers.require`` members that apply to ``importer``, each with its contract path:
-    the mapping form applies to every importer, each entry of the list form to the importers its
-    ``match`` patterns name."""
-    from _importspy_hook_guard import name_matches
-
-    importers = contract["importers"]
-    required = importers["require"] if importers is not None else None
-    if required is None:
-        return []
-    if isinstance(required, Mapping):
-        return [(required, "importers/require")]
-    return [
-        (entry, f"importers/require/{i}")
-        for i, entry in enumerate(required)
-        if importer is not None and any(name_matches(importer, p) for p in entry["match"])
-    ]
