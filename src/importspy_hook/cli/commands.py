@@ -24,7 +24,6 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
     from _importspy_hook_guard import Registry
-    from importspy_hook._reading.model import Contract
     from importspy_hook._reading.settings import Settings
 
 EXIT_KEPT = 0
@@ -190,13 +189,13 @@ def configured_contracts(settings: Settings | None = None) -> list[str]:
     return [] if configured == (_config.DEFAULT_CONTRACTS,) else list(configured)
 
 
-def load_files(paths: Iterable[str], skip: Iterable[str] = ()) -> tuple[list[Contract], list[ContractError]]:
-    """Read every contract named by ``paths``; a file given twice is read once, and a file
-    whose real path is in ``skip`` not at all."""
-    from _importspy_hook_guard import contract_files
-    from importspy_hook._reading.load import load_contract
+def load_files(paths: Iterable[str], skip: Iterable[str] = ()) -> tuple[list[dict[str, Any]], list[ContractError]]:
+    """The plain data of every contract named by ``paths``, through the compiled cache (a warm
+    cache parses no YAML); a file given twice is read once, and a file whose real path is in
+    ``skip`` not at all."""
+    from _importspy_hook_guard import compiled_items, contract_files, decode_compiled
 
-    contracts: list[Contract] = []
+    contracts: list[dict[str, Any]] = []
     errors: list[ContractError] = []
     seen: set[str] = set(skip)
     for path in paths:
@@ -205,26 +204,27 @@ def load_files(paths: Iterable[str], skip: Iterable[str] = ()) -> tuple[list[Con
         except ContractError as exc:
             errors.append(exc)
             continue
+        chosen = []
         for file in files:
             key = os.path.realpath(file)
-            if key in seen:
-                continue
-            seen.add(key)
-            try:
-                contracts.append(load_contract(file))
-            except ContractError as exc:
-                errors.append(exc)
+            if key not in seen:
+                seen.add(key)
+                chosen.append(file)
+        for item in compiled_items(chosen):
+            if isinstance(item, ContractError):
+                errors.append(item)
+            elif isinstance(item, Exception):
+                raise item
+            else:
+                contracts.append(decode_compiled(item) if isinstance(item, tuple) else dict(item))
     errors.extend(_duplicates(contracts))
     return contracts, errors
 
 
-def _duplicates(contracts: Iterable[Contract]) -> list[ContractError]:
-    from importspy_hook._reading.structuring import to_plain
-
+def _duplicates(contracts: Iterable[dict[str, Any]]) -> list[ContractError]:
     owners: dict[str, str] = {}
     errors = []
-    for contract in contracts:
-        plain = to_plain(contract)
+    for plain in contracts:
         module = plain["module"]
         if any(c in module for c in "*?["):
             continue
@@ -345,7 +345,6 @@ def check(
       importspy-hook check --format sarif --output importspy.sarif
       importspy-hook check --static src/ --format sarif
     """
-    from importspy_hook.cli.evaluation import TargetError, resolve_target, runtime_report, target_report
     from importspy_hook.cli.report import render_json, render_sarif, render_text
 
     if host is not None and not targets:
@@ -355,15 +354,19 @@ def check(
     if not static and (include_type_checking or undecided != "warning"):
         raise Problem("--include-type-checking and --undecided apply to --static only")
     registry = load_registry(contracts, extra)
-    try:
-        if static:
-            report = _static_report(registry, targets, include_type_checking, undecided)
-        elif targets:
-            report = target_report(registry, [resolve_target(t) for t in targets], host)
-        else:
-            report = runtime_report(registry)
-    except TargetError as exc:
-        raise Problem(str(exc)) from exc
+    if static:
+        report = _static_report(registry, targets, include_type_checking, undecided)
+    else:
+        # Imported here: importing TARGETs needs the hook's installer, --static does not.
+        from importspy_hook.cli.evaluation import TargetError, resolve_target, runtime_report, target_report
+
+        try:
+            if targets:
+                report = target_report(registry, [resolve_target(t) for t in targets], host)
+            else:
+                report = runtime_report(registry)
+        except TargetError as exc:
+            raise Problem(str(exc)) from exc
     if fmt == "json":
         text = render_json(report, __version__)
     elif fmt == "sarif":
@@ -445,7 +448,6 @@ def _shipped_problems(shipped: Iterable[tuple[str, str, tuple[str, ...]]]) -> li
     """Every problem of the contracts distributions ship, each distribution on its own (an
     application contract and a package's for one module both apply; they are no duplicates)."""
     from importspy_hook._reading.shipped import check_owned
-    from importspy_hook._reading.structuring import to_plain
 
     errors: list[ContractError] = []
     for dist_name, folder, owned in shipped:
@@ -453,7 +455,7 @@ def _shipped_problems(shipped: Iterable[tuple[str, str, tuple[str, ...]]]) -> li
         errors.extend(problems)
         for contract in loaded:
             try:
-                check_owned(to_plain(contract), dist_name, set(owned))
+                check_owned(contract, dist_name, set(owned))
             except ContractError as exc:
                 errors.append(exc)
     return errors
