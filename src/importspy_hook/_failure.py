@@ -243,7 +243,11 @@ def _check_members(
     # Called while this thread is marked as running a check, so the import is the hook's own.
     from importspy_hook._structure import check_members
 
-    return check_members(contract, section, namespace, subject, importer.name if importer is not None else None)
+    if section != "importers.require":
+        return check_members(contract, section, namespace, subject)
+    if importer is None:
+        return check_members(contract, section, namespace, subject, None, "<no importing module>")
+    return check_members(contract, section, namespace, subject, importer.name, importer.file)
 
 
 def check_readable(contract: "Plain") -> "list[Violation]":

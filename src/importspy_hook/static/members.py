@@ -10,7 +10,7 @@ rule ``<section>.<kind>.undecided``, with the reason, never a guess.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
 from importspy_hook._errors import Violation
@@ -71,6 +71,7 @@ def check_facts(
     facts: Mapping[str, Any],
     subject: str,
     lookup: Lookup | None = None,
+    only: Collection[str] | None = None,
 ) -> list[Violation]:
     """Check ``facts`` against ``members`` (the contract's ``importers.require`` entry or
     ``provides`` at ``path``, such as ``importers/require``).
@@ -78,14 +79,18 @@ def check_facts(
     :param subject: how messages name the module, such as ``the importer app.main``.
     :param lookup: finds members of other modules by absolute name (for imported names and
         inherited members); without it they are undecided.
+    :param only: the names to check (default: every member the contract names).
     """
     checker = _FactsChecker(contract, section, subject, facts, lookup or (lambda _: None))
     for i, spec in enumerate(members["variables"]):
-        checker.variable(spec, f"{path}/variables/{i}")
+        if only is None or spec["name"] in only:
+            checker.variable(spec, f"{path}/variables/{i}")
     for i, spec in enumerate(members["functions"]):
-        checker.function(spec, f"{path}/functions/{i}")
+        if only is None or spec["name"] in only:
+            checker.function(spec, f"{path}/functions/{i}")
     for i, spec in enumerate(members["classes"]):
-        checker.klass(spec, f"{path}/classes/{i}")
+        if only is None or spec["name"] in only:
+            checker.klass(spec, f"{path}/classes/{i}")
     return checker.found
 
 
