@@ -21,7 +21,7 @@ import pytest
 from ruamel.yaml import YAML
 
 import importspy_hook
-from importspy_hook._schema import contract_schema, schema_text
+from importspy_hook._reading.schema import contract_schema, schema_text
 
 REPO = Path(__file__).resolve().parent.parent
 TESTS = Path(__file__).resolve().parent
@@ -117,11 +117,11 @@ class TestShippedSchema:
 
     def test_every_key_of_the_model_is_in_the_schema(self) -> None:
         # A key the loader accepts must be a key the editor offers.
-        from importspy_hook import _contract
+        from importspy_hook._reading import model
 
         schema = contract_schema()
         for name in ("Importers", "Runtime", "Members", "Function", "Argument", "Variable", "Attribute", "Class"):
-            cls = getattr(_contract, name)
+            cls = getattr(model, name)
             expected = {f.name for f in cls.__attrs_attrs__} - {"has_value", "source", "lines"}
             assert set(schema["$defs"][name]["properties"]) == expected, name
         assert set(schema["properties"]) == {"module", "schema", "on_violation", "importers", "runtime", "provides"}

@@ -1,14 +1,14 @@
 """The JSON Schema (draft 2020-12) of contract files, derived from the contract model.
 
 Every mapping, its keys, which keys are required and how entries nest come from the attrs
-classes of :mod:`importspy_hook._contract`, walked field by field, so a key added to the model
+classes of ``importspy_hook._reading.model``, walked field by field, so a key added to the model
 is in the schema at once. What the classes cannot say (the YAML spelling of a value the loader
 normalises: a name or a list of names, an ``env`` rule's text shorthand, the known OS names) is
 given once per model type in ``_LEAVES`` and ``_SHORTHANDS``; a field whose type is in
 neither raises :class:`TypeError`, so the model cannot grow a type the schema silently ignores.
 What JSON Schema cannot express (a regular expression's risk, a PEP 440 specifier's grammar)
-is left to the loader, which ``importspy-hook lint`` runs. ``contract.schema.json`` beside
-this module is this module's output, kept equal to it by a test.
+is left to the loader, which ``importspy-hook lint`` runs. ``importspy_hook/contract.schema.json``
+is this module's output, kept equal to it by a test.
 """
 
 from __future__ import annotations
@@ -20,14 +20,11 @@ from typing import Any
 
 import attrs
 
-from . import _contract as model
-from ._convert import _INTERNAL, SCHEMA_VERSION
-from ._snapshot import ARCH_ALIASES, IMPLEMENTATIONS, OS_ALIASES
+from importspy_hook._reading import model
+from importspy_hook._reading.structuring import _INTERNAL, SCHEMA_VERSION
+from importspy_hook._snapshot import ARCH_ALIASES, IMPLEMENTATIONS, OS_ALIASES
 
-__all__ = ["SCHEMA_FILE", "contract_schema", "schema_text"]
-
-#: The file name the schema ships under, beside this module.
-SCHEMA_FILE = "contract.schema.json"
+__all__ = ["contract_schema", "schema_text"]
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 _MAX_REGEX_CHARS = 256
@@ -52,7 +49,7 @@ def _names(kind: str, known: typing.Iterable[str], canonical: typing.Iterable[st
 
 _IDENTIFIER = {"type": "string", "pattern": "^[A-Za-z_\u00aa-\uffff][0-9A-Za-z_\u00aa-\uffff]*$"}
 
-#: The YAML form of each leaf type of the model (the loader's structure hooks in ``_convert``).
+#: The YAML form of each leaf type of the model (the loader's structure hooks in ``structuring``).
 _LEAVES: dict[object, dict[str, Any]] = {
     str: {"type": "string"},
     bool: {"type": "boolean"},
@@ -125,7 +122,7 @@ class _Builder:
             return {"type": "object", "propertyNames": _MAPPING_KEYS[args[1]], "additionalProperties": self.of(args[1])}
         if isinstance(hint, type) and attrs.has(hint):
             return self.mapping(hint)
-        raise TypeError(f"no JSON Schema for the model type {hint!r}; teach importspy_hook._schema its YAML form")
+        raise TypeError(f"no JSON Schema for the model type {hint!r}; give its YAML form in _LEAVES")
 
     def mapping(self, cls: type) -> dict[str, Any]:
         name = cls.__name__
