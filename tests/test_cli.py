@@ -728,10 +728,29 @@ class TestInit:
         assert forced.returncode == 0
         assert "- name: scale" in (project.root / "contracts" / "toolkit.yml").read_text(encoding="utf-8")
 
-    def test_init_of_a_module_that_cannot_be_imported_exits_2(self, project: Project) -> None:
+    def test_init_of_a_module_without_source_exits_2(self, project: Project) -> None:
         done = cli_run(project, "init", "no_such_module")
         assert done.returncode == 2
-        assert "cannot import no_such_module: ModuleNotFoundError" in done.stderr
+        assert "cannot find the source of no_such_module" in done.stderr
+
+    def test_init_reads_the_source_without_importing_the_module(self, project: Project) -> None:
+        ran = "import pathlib; pathlib.Path('ran.txt').write_text('ran')\n"
+        module = textwrap.dedent(self.MODULE).replace("annotations\n", "annotations\n" + ran, 1)
+        project.write({"toolkit.py": module})
+        done = cli_run(project, "init", "toolkit")
+        assert done.returncode == 0, done.stderr
+        assert not (project.root / "ran.txt").exists()
+        assert "- name: scale" in (project.root / "contracts" / "toolkit.yml").read_text(encoding="utf-8")
+
+    def test_init_leaves_out_what_the_source_cannot_decide(self, project: Project) -> None:
+        source = textwrap.dedent(self.MODULE) + "\nimport sys\nif sys.argv:\n    MAYBE = 1\n"
+        source += "\n@register\ndef wrapped(a: int) -> int: ...\n"
+        project.write({"toolkit.py": source.replace("from __future__ import annotations", "def register(f): return f")})
+        assert cli_run(project, "init", "toolkit").returncode == 0
+        contract = (project.root / "contracts" / "toolkit.yml").read_text(encoding="utf-8")
+        assert "MAYBE" not in contract
+        assert "    - name: wrapped\n" in contract
+        assert "{name: a" not in contract
 
 
 class TestShippedContracts:

@@ -607,19 +607,19 @@ def _snapshot_yaml(data: dict[str, Any]) -> str:
 def init(module: str, output: str | None, force: bool) -> None:
     """Write a starter contract for MODULE (a module name, .py file or package folder).
 
-    The module is imported; its public functions (arguments and annotations), classes (bases,
-    methods, attributes) and constants become `provides`, and this Python (as a lower bound)
-    and OS become `runtime`. The YAML is commented for editing. It passes `lint` and `check`.
+    The module's source is read, never imported: its public functions (arguments and
+    annotations), classes (bases, methods, attributes) and constants become `provides`, and
+    this Python (as a lower bound) and OS become `runtime`. The YAML is commented for editing.
+    It passes `lint` and `check`.
 
     \b
     Examples:
       importspy-hook init payments.keys
       importspy-hook init plugins/report.py --output contracts/report.yml --force
     """
-    import importlib
-
     from importspy_hook.cli.evaluation import TargetError, resolve_target
     from importspy_hook.cli.starter import starter_contract
+    from importspy_hook.static.factscache import source_facts
 
     try:
         target = resolve_target(module)
@@ -628,20 +628,35 @@ def init(module: str, output: str | None, force: bool) -> None:
     file = Path(output or os.path.join(DEFAULT_CONTRACTS, f"{target.name}.yml"))
     if file.exists() and not force:
         raise Problem(f"{file} exists; pass --force to overwrite it, or --output another file")
-    root = target.root or os.getcwd()
-    if root not in sys.path:
-        sys.path.insert(0, root)
-    try:
-        loaded = importlib.import_module(target.name)
-    except Exception as exc:
-        raise Problem(f"cannot import {target.name}: {type(exc).__name__}: {exc}") from exc
-    text = starter_contract(loaded, file.as_posix())
+    source = _source_file(target.name, target.root)
+    if source is None:
+        raise Problem(
+            f"cannot find the source of {target.name}: no {target.name.replace('.', '/')}.py or package "
+            f"folder here, in src/ or on sys.path; give the module's .py file or package folder"
+        )
+    facts = source_facts(source)
+    if facts is None or facts["error"]:
+        problem = facts["error"] if facts is not None else "it cannot be read"
+        raise Problem(f"cannot read the source of {target.name}, {source}:{problem}")
+    text = starter_contract(target.name, facts, file.as_posix())
     try:
         file.parent.mkdir(parents=True, exist_ok=True)
         file.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise Problem(f"cannot write {file}: {exc.strerror or exc}") from exc
     click.echo(f"wrote {file}; edit it, then run: {PROG} lint {file} && {PROG} check {module}", err=True)
+
+
+def _source_file(name: str, root: str | None) -> str | None:
+    """The source file of module ``name`` under ``root`` (default: here, ``src/``, then
+    ``sys.path``), found by its path alone: nothing is imported."""
+    roots = [root] if root is not None else [os.getcwd(), os.path.join(os.getcwd(), "src"), *sys.path]
+    for folder in roots:
+        base = os.path.join(folder or ".", *name.split("."))
+        for candidate in (base + ".py", os.path.join(base, "__init__.py")):
+            if os.path.isfile(candidate):
+                return candidate
+    return None
 
 
 # --- migrate --------------------------------------------------------------------------------
