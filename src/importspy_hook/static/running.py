@@ -45,12 +45,21 @@ def check_written(
         return None
     if importer:
         facts = absolute_facts(facts, importer, os.path.basename(source) == "__init__.py")
-    named = f"{subject} ({source})"
+    named = f"{subject} ({_shown(source)})"
     found = {}
     for name in names:
         violations = check_facts(contract, section, members, path, facts, named, _lookup, (name,))
         found[name] = [_worded(v) if undecided(v) else v for v in violations]
     return found
+
+
+def _shown(file: str) -> str:
+    """A file relative to the working folder when it lies inside it, as a log reader finds it."""
+    try:
+        relative = os.path.relpath(file)
+    except ValueError:  # another drive (Windows)
+        return file
+    return file if relative.startswith("..") else relative
 
 
 def _worded(violation: Violation) -> Violation:
