@@ -413,7 +413,7 @@ class TestMessages:
         result = check(project, "require", {"functions": [{"name": "register"}]}, "")
         assert (
             "importers.require.functions.register in contracts/guarded.yml:1: "
-            f"the importer plugin ({project.root / 'plugin.py'}) defines no function register; define register"
+            "the importer plugin (plugin.py) defines no function register; define register"
         ) in result.stdout, result.output
 
     def test_provides_message_names_the_module(self, project: Project) -> None:
