@@ -8,7 +8,7 @@ the tests also show that nothing was imported.
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 import pytest
 
@@ -168,3 +168,65 @@ class TestFormats:
             "plugins/evil.py": (3, "contracts/app.core.yml", 3),
             "plugins/lazy.py": (3, "contracts/app.core.yml", 3),
         }
+
+
+class TestAgreementWithTheHook:
+    """Every edge the hook refuses at its first import is among the edges ``check --static`` reports."""
+
+    TREE: ClassVar[dict[str, str]] = {
+        "contracts/app.core.yml": "module: app.core\nimporters:\n  deny: [plugins.*]\n",
+        "contracts/pay.keys.yml": "module: pay.keys\nimporters:\n  allow: [pay.*, app.*]\n",
+        "contracts/pay.yml": "module: pay\nimporters:\n  deny: [shop.cart]\n",
+        "app/__init__.py": "",
+        "app/core.py": "import pay.keys\n",
+        "pay/__init__.py": "",
+        "pay/keys.py": "",
+        "pay/billing.py": "from . import keys\n",
+        "plugins/__init__.py": "",
+        "plugins/top.py": "import os\nimport app.core\n",
+        "plugins/lazy.py": "def load():\n    from app import core\n    return core\n\n\nload()\n",
+        "plugins/aliased.py": "import pay.keys as k\n",
+        "plugins/typed.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import app.core\n",
+        "shop/__init__.py": "",
+        "shop/cart.py": "from pay import keys\n",
+        "shop/ok.py": "import app.core\n",
+    }
+
+    PROBE = """
+        import re, sys
+        import importspy_hook
+        importspy_hook.install("contracts")
+        try:
+            __import__(sys.argv[1])
+        except importspy_hook.ContractViolation as exc:
+            line = re.search(r"\\(.*:(\\d+)\\)", str(exc)).group(1)
+            print("REFUSED", exc.importer, line, exc.name)
+    """
+
+    def test_every_refused_edge_is_reported_statically(self, sandbox: Project) -> None:
+        sandbox.write(self.TREE)
+        refused = set()
+        for module in ("app.core", "pay.billing", "plugins.top", "plugins.lazy", "plugins.aliased", "plugins.typed"):
+            refused |= self.refused(sandbox, module)
+        refused |= self.refused(sandbox, "shop.cart") | self.refused(sandbox, "shop.ok")
+        assert refused == {
+            ("plugins.top", 2, "app.core"),
+            ("plugins.lazy", 2, "app.core"),
+            ("plugins.aliased", 1, "pay.keys"),
+            ("shop.cart", 1, "pay"),
+        }
+        result = sandbox.python("-m", "importspy_hook", "check", "--static", ".", "--format", "json")
+        reported = {(v["importer"], v["importer_line"], v["module"]) for v in json.loads(result.stdout)["violations"]}
+        assert refused <= reported, reported
+        # shop.cart's `from pay import keys` is refused by pay's contract first at run time; pay.keys's
+        # contract refuses it too, and the static check reports both.
+        assert ("shop.cart", 1, "pay.keys") in reported
+
+    def refused(self, project: Project, module: str) -> set[tuple[str, int, str]]:
+        result = project.run(self.PROBE, module)
+        assert result.returncode == 0, result.output
+        found = set()
+        for line in result.stdout.splitlines():
+            _, importer, number, name = line.split()
+            found.add((importer, int(number), name))
+        return found
