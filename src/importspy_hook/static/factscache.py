@@ -11,8 +11,12 @@ still matches is used (and re-keyed). Only a changed source is parsed again.
 Each source file has one small cache file, ``<digest of its path>-<name>.facts.marshal`` in the
 ``facts`` folder of the user's cache folder (``IMPORTSPY_HOOK_CACHE_DIR`` chooses another), so
 that read-only trees such as site-packages are cached too and a run-time lookup opens one file.
-Within a process, facts are also kept in memory: each file is read at most once per process.
-A cache that cannot be written is not an error, only a slower run.
+The file holds the header, then ``(stat key, digest, hashed at, facts without members and
+imports, index, where the imports are)`` and each member's facts (and the import statements)
+marshalled on their own at the offset the index gives: a run-time check
+of two required members unmarshals those two, not the hundreds a large module defines
+(:class:`LazyMembers`). Within a process, facts are also kept in memory: each file is read at
+most once per process. A cache that cannot be written is not an error, only a slower run.
 """
 
 from __future__ import annotations
@@ -22,13 +26,14 @@ import os
 import sys
 import time
 from _imp import source_hash
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from importspy_hook.static.facts import FORMAT, read_facts
 
 # The header names this format and the interpreter: ``ast.unparse`` spells some expressions
 # differently across Python versions, and marshal's format is per version.
-_HEADER = f"importspy-facts {FORMAT} {sys.implementation.cache_tag} {marshal.version}\n".encode()
+_HEADER = f"importspy-facts {FORMAT}.3 {sys.implementation.cache_tag} {marshal.version}\n".encode()
 _KEY = 0x1A2B3C4D  # fixed: digests must be the same in every process
 # A ctime this close to the hashing moment may hide a write within the clock's granularity.
 _RACY_NS = 2_000_000_000
@@ -37,6 +42,55 @@ _MAX_BYTES = 8 << 20
 
 # file -> (stat key, facts), for the life of the process.
 _memory: dict[str, tuple[tuple[int, int, int, int], dict[str, Any]]] = {}
+
+
+class _CachedFacts(dict[str, Any]):
+    """Facts read from the cache: the import statements are unmarshalled when first asked for
+    (a run-time ``require`` check never asks)."""
+
+    __slots__ = ("_imports",)
+
+    def __init__(self, facts: dict[str, Any], imports: bytes) -> None:
+        super().__init__(facts)
+        self._imports = imports
+
+    def __missing__(self, key: str) -> Any:
+        if key != "imports":
+            raise KeyError(key)
+        found = self["imports"] = marshal.loads(self._imports)
+        return found
+
+
+class LazyMembers(Mapping[str, Any]):
+    """The members of cached facts, each unmarshalled when it is first asked for."""
+
+    __slots__ = ("_data", "_index", "_offsets", "_loaded")
+
+    def __init__(self, data: bytes, index: dict[str, int], offsets: bytes) -> None:
+        self._data = data
+        # name -> position; the members' blobs are back to back, so member i spans
+        # offsets[i] to offsets[i + 1] (4-byte little-endian numbers).
+        self._index = index
+        self._offsets = offsets
+        self._loaded: dict[str, Any] = {}
+
+    def __getitem__(self, name: str) -> Any:
+        found = self._loaded.get(name)
+        if found is None:
+            at = self._index[name] * 4
+            start = int.from_bytes(self._offsets[at : at + 4], "little")
+            end = int.from_bytes(self._offsets[at + 4 : at + 8], "little")
+            found = self._loaded[name] = marshal.loads(self._data[start:end])
+        return found
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._index
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._index)
+
+    def __len__(self) -> int:
+        return len(self._index)
 
 
 def source_facts(file: str) -> dict[str, Any] | None:
@@ -65,9 +119,11 @@ def source_facts(file: str) -> dict[str, Any] | None:
     digest = source_hash(_KEY, data)
     if entry is not None and entry[1] == digest:
         facts: dict[str, Any] = entry[3]
+        if entry[0] != key:  # touched, not changed: keyed again, so that the next run trusts it
+            _write(cache_file, key, digest, when, facts)
     else:
         facts = read_facts(data, file)
-    _write(cache_file, (key, digest, when, facts))
+        _write(cache_file, key, digest, when, facts)
     _memory[file] = (key, facts)
     return facts
 
@@ -80,7 +136,7 @@ def cache_folder() -> str:
 
 
 def _cache_file(file: str) -> str:
-    name = os.path.abspath(file)
+    name = file if os.path.isabs(file) else os.path.abspath(file)
     return os.path.join(
         cache_folder(), f"{source_hash(_KEY, os.fsencode(name)).hex()}-{os.path.basename(name)}.facts.marshal"
     )
@@ -100,6 +156,7 @@ def _read_source(file: str) -> tuple[os.stat_result, bytes] | None:
 
 
 def _read_entry(cache_file: str) -> tuple[Any, ...] | None:
+    """``(stat key, digest, hashed at, facts)`` of a cache file, the members left to unmarshal."""
     try:
         with open(cache_file, "rb") as stream:
             data = stream.read()
@@ -108,22 +165,42 @@ def _read_entry(cache_file: str) -> tuple[Any, ...] | None:
     if not data.startswith(_HEADER):
         return None
     try:
-        entry = marshal.loads(memoryview(data)[len(_HEADER) :])
+        size = int.from_bytes(data[len(_HEADER) : len(_HEADER) + 4], "little")
+        start = len(_HEADER) + 4
+        head = marshal.loads(data[start : start + size])
     except (ValueError, EOFError, TypeError):
         return None
-    if not isinstance(entry, tuple) or len(entry) != 4 or not isinstance(entry[3], dict):
+    if not isinstance(head, tuple) or len(head) != 7 or not isinstance(head[3], dict):
         return None
-    return entry
+    key, digest, when, rest, index, offsets, imports = head
+    body = data[start + size :]
+    facts = _CachedFacts(rest, body[imports:])
+    facts["members"] = LazyMembers(body, index, offsets)
+    return key, digest, when, facts
 
 
-def _write(cache_file: str, entry: tuple[Any, ...]) -> None:
+def _write(cache_file: str, key: tuple[int, ...], digest: bytes, when: int, facts: dict[str, Any]) -> None:
     from _thread import get_ident
 
+    blobs: list[bytes] = []
+    index: dict[str, int] = {}
+    offsets = [0]
+    members: Mapping[str, Any] = facts["members"]
+    for position, name in enumerate(members):
+        blob = marshal.dumps(members[name])
+        index[name] = position
+        blobs.append(blob)
+        offsets.append(offsets[-1] + len(blob))
+    blobs.append(marshal.dumps(facts["imports"]))
+    rest = {k: v for k, v in facts.items() if k not in ("members", "imports")}
+    packed = b"".join(o.to_bytes(4, "little") for o in offsets)
+    head = marshal.dumps((key, digest, when, rest, index, packed, offsets[-1]))
+    payload = _HEADER + len(head).to_bytes(4, "little") + head + b"".join(blobs)
     temporary = f"{cache_file}.{os.getpid()}.{get_ident()}.tmp"
     try:
         os.makedirs(os.path.dirname(cache_file), exist_ok=True)
         with open(temporary, "wb") as stream:
-            stream.write(_HEADER + marshal.dumps(entry))
+            stream.write(payload)
         os.replace(temporary, cache_file)
     except (OSError, ValueError):
         try:

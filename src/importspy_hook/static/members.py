@@ -10,7 +10,7 @@ rule ``<section>.<kind>.undecided``, with the reason, never a guess.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from typing import Any
 
 from importspy_hook._errors import Violation
@@ -35,32 +35,51 @@ def undecided(violation: Violation) -> bool:
 
 def absolute_facts(facts: dict[str, Any], module: str, is_package: bool) -> dict[str, Any]:
     """``facts`` with the origins of relative imports made absolute for ``module``, so that
-    imported names and class bases can be looked up in other modules' facts."""
-    package = module if is_package else module.rpartition(".")[0]
+    imported names and class bases can be looked up in other modules' facts. Members are
+    converted as they are read, so that a check of two members reads two."""
+    return {**facts, "members": _AbsoluteMembers(facts["members"], module, is_package)}
 
-    def fix(origin: str) -> str:
+
+class _AbsoluteMembers(Mapping[str, Member]):
+    __slots__ = ("_own", "_module", "_package", "_done")
+
+    def __init__(self, own: Mapping[str, Member], module: str, is_package: bool) -> None:
+        self._own = own
+        self._module = module
+        self._package = module if is_package else module.rpartition(".")[0]
+        self._done: dict[str, Member] = {}
+
+    def __getitem__(self, name: str) -> Member:
+        found = self._done.get(name)
+        if found is None:
+            member = self._own[name]
+            if member["kind"] == "import":
+                member = {**member, "origin": self._fix(member["origin"])}
+            elif member["kind"] == "class":
+                member = {**member, "resolved": [self._base(r) for r in member["resolved"]]}
+            found = self._done[name] = member
+        return found
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._own
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._own)
+
+    def __len__(self) -> int:
+        return len(self._own)
+
+    def _fix(self, origin: str) -> str:
         if not origin.startswith("."):
             return origin
         level = len(origin) - len(origin.lstrip("."))
-        found = absolute(origin[level:], level, package)
+        found = absolute(origin[level:], level, self._package)
         return found if found is not None else origin
 
-    own = facts["members"]
-
-    def base(resolved: str) -> str:
+    def _base(self, resolved: str) -> str:
         # A base defined in this module is named with it, as its ancestors are looked up.
-        local = own.get(resolved)
-        return f"{module}.{resolved}" if local is not None and local["kind"] != "import" else fix(resolved)
-
-    members = {}
-    for name, member in own.items():
-        if member["kind"] == "import":
-            members[name] = {**member, "origin": fix(member["origin"])}
-        elif member["kind"] == "class":
-            members[name] = {**member, "resolved": [base(r) for r in member["resolved"]]}
-        else:
-            members[name] = member
-    return {**facts, "members": members}
+        local = self._own.get(resolved)
+        return f"{self._module}.{resolved}" if local is not None and local["kind"] != "import" else self._fix(resolved)
 
 
 def check_facts(
@@ -316,14 +335,12 @@ class _FactsChecker:
         if cls["unsure"]:
             self.unsure("class", path, label, f"what {name} is", cls["unsure"])
             return
-        mro, unknown = self.ancestry(cls)
-        complete = unknown is None
-        reason = f"the source of its base {unknown} is not read"
+        mro = _Ancestry(self, cls)
         for i, base in enumerate(spec["bases"]):
-            if any(_named(written, resolved, base) for written, resolved in _bases(mro)):
+            if any(_named(w, r, base) for k in mro for w, r in zip(k["bases"], k["resolved"], strict=False)):
                 continue
-            if not complete:
-                self.unsure("class", f"{path}/bases/{i}", label, f"whether {name} derives from {base}", reason)
+            if mro.unknown is not None:
+                self.unsure("class", f"{path}/bases/{i}", label, f"whether {name} derives from {base}", mro.reason)
                 continue
             have = ", ".join(cls["bases"]) or "no bases"
             self.fail(
@@ -334,47 +351,33 @@ class _FactsChecker:
                 f"{name} must derive from {base}, but its bases are {have}",
             )
         for i, attribute in enumerate(spec["attributes"]):
-            self.attribute(attribute, mro, complete, reason, f"{path}/attributes/{i}", f"{label}.attributes", name)
+            self.attribute(attribute, mro, f"{path}/attributes/{i}", f"{label}.attributes", name)
         for i, method in enumerate(spec["methods"]):
-            self.method(method, mro, complete, reason, f"{path}/methods/{i}", label, name)
+            self.method(method, mro, f"{path}/methods/{i}", label, name)
 
-    def ancestry(self, cls: Member) -> tuple[list[Member], str | None]:
-        """The class and every ancestor whose source is known, and the first base whose source
-        is not (``None`` when the whole ancestry is known)."""
-        chain: list[Member] = []
-        unknown: str | None = None
-        todo = [cls]
-        seen: set[int] = set()
-        while todo and len(chain) < 100:
-            current = todo.pop(0)
-            if id(current) in seen:
-                continue
-            seen.add(id(current))
-            chain.append(current)
-            for written, resolved in zip(current["bases"], current["resolved"], strict=False):
-                if written in ("object", "builtins.object"):
-                    continue
-                base = self.lookup(resolved)
-                if base is None and "." not in resolved:
-                    local = self.facts["members"].get(resolved)
-                    base = self.resolved(local) if local is not None else None
-                if base is None or base["kind"] != "class" or base["unsure"] or base["maybe"]:
-                    unknown = unknown or written
-                    continue
-                todo.append(base)
-        return chain, unknown
+    def base(self, written: str, resolved: str) -> Member | None:
+        """The class a base names, from the source of its module, or ``None`` when not known."""
+        if written in ("object", "builtins.object"):
+            return None
+        found = self.lookup(resolved)
+        if found is None and "." not in resolved:
+            local = self.facts["members"].get(resolved)
+            found = self.resolved(local) if local is not None else None
+        if found is None or found["kind"] != "class" or found["unsure"] or found["maybe"]:
+            return None
+        return found
 
-    def attribute(
-        self, spec: Plain, mro: list[Member], complete: bool, reason: str, path: str, label: str, owner: str
-    ) -> None:
+    def attribute(self, spec: Plain, mro: _Ancestry, path: str, label: str, owner: str) -> None:
         name: str = spec["name"]
         label = f"{label}.{name}"
         qualified = f"{owner}.{name}"
         annotation = next((k["annotations"][name] for k in mro if name in k["annotations"]), None)
         if spec["scope"] == "instance":
             if annotation is None and not any(name in k["instance"] for k in mro):
-                if not complete:
-                    self.unsure("attribute", path, label, f"whether {owner} has an instance attribute {name}", reason)
+                if mro.unknown is not None:
+                    self.unsure(
+                        "attribute", path, label, f"whether {owner} has an instance attribute {name}", mro.reason
+                    )
                     return
                 self.fail(
                     "attribute",
@@ -395,8 +398,8 @@ class _FactsChecker:
                 None,
             )
             if value is None:
-                if not complete:
-                    self.unsure("attribute", path, label, f"whether {owner} has a class attribute {name}", reason)
+                if mro.unknown is not None:
+                    self.unsure("attribute", path, label, f"whether {owner} has a class attribute {name}", mro.reason)
                     return
                 self.fail(
                     "attribute",
@@ -436,9 +439,7 @@ class _FactsChecker:
                     )
         self.annotation(spec, annotation, "attribute", path, label, qualified)
 
-    def method(
-        self, spec: Plain, mro: list[Member], complete: bool, reason: str, path: str, label: str, owner: str
-    ) -> None:
+    def method(self, spec: Plain, mro: _Ancestry, path: str, label: str, owner: str) -> None:
         name: str = spec["name"]
         label = f"{label}.methods.{name}"
         qualified = f"{owner}.{name}"
@@ -451,8 +452,8 @@ class _FactsChecker:
             None,
         )
         if found is None:
-            if not complete:
-                self.unsure("method", path, label, f"whether {owner} has a method {name}", reason)
+            if mro.unknown is not None:
+                self.unsure("method", path, label, f"whether {owner} has a method {name}", mro.reason)
                 return
             self.fail("method", "missing", path, label, f"{owner} has no method {name}; define {qualified}")
             return
@@ -480,8 +481,52 @@ class _FactsChecker:
         self.callable(spec, found, "method", path, label, qualified)
 
 
-def _bases(mro: list[Member]) -> list[tuple[str, str]]:
-    return [pair for k in mro for pair in zip(k["bases"], k["resolved"], strict=False)]
+class _Ancestry:
+    """A class and its ancestors whose source is known, in the order the run-time MRO would
+    search them (breadth first here): each base's source is read only when an iteration reaches
+    it, so that a member the class defines itself costs no lookup."""
+
+    def __init__(self, checker: _FactsChecker, cls: Member) -> None:
+        self.checker = checker
+        self.chain = [cls]
+        self.pending = [cls]
+        self.seen = {id(cls)}
+        self.first_unknown: str | None = None
+
+    def __iter__(self) -> Iterator[Member]:
+        i = 0
+        while i < len(self.chain) or self.expand():
+            if i < len(self.chain):
+                yield self.chain[i]
+                i += 1
+
+    def expand(self) -> bool:
+        """Read the bases of the next class; whether there was one to read."""
+        if not self.pending or len(self.chain) >= 100:
+            return False
+        current = self.pending.pop(0)
+        for written, resolved in zip(current["bases"], current["resolved"], strict=False):
+            if written in ("object", "builtins.object"):
+                continue
+            found = self.checker.base(written, resolved)
+            if found is None:
+                self.first_unknown = self.first_unknown or written
+            elif id(found) not in self.seen:
+                self.seen.add(id(found))
+                self.chain.append(found)
+                self.pending.append(found)
+        return True
+
+    @property
+    def unknown(self) -> str | None:
+        """The first base whose source is not known, once the whole ancestry is read."""
+        while self.expand():
+            pass
+        return self.first_unknown
+
+    @property
+    def reason(self) -> str:
+        return f"the source of its base {self.unknown} is not read"
 
 
 def _named(written: str, resolved: str, expected: str) -> bool:
