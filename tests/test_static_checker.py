@@ -110,6 +110,21 @@ class TestEdges:
         assert "script.py:2  importer: script" in result.stdout
         assert ran(sandbox) == []
 
+    def test_imports_of_a_protected_module_outside_the_tree_are_edges(self, sandbox: Project) -> None:
+        sandbox.write(
+            {
+                "contracts/json.decoder.yml": "module: json.decoder\nimporters:\n  deny: [plugins.*]\n",
+                "plugins/__init__.py": RUNS,
+                "plugins/parse.py": RUNS + "import json\nfrom json import decoder\n",
+                "plugins/plain.py": RUNS + "import json\n",
+            }
+        )
+        result = static(sandbox, "plugins")
+        assert result.returncode == 1, result.output
+        assert "plugins/parse.py:3  importer: plugins.parse" in result.stdout
+        assert "plugins.plain" not in result.stdout
+        assert ran(sandbox) == []
+
     def test_a_tree_without_refused_edges_passes(self, sandbox: Project) -> None:
         sandbox.write({k: v for k, v in EDGES.items() if not k.startswith("plugins") and k != "app/legacy.py"})
         result = static(sandbox, "app")
