@@ -238,3 +238,18 @@ class TestRequire:
             ("importers.require.class.bases", "importers.require.classes.Plugin"),
         }
         assert "the importer plugins.bad defines no variable PLUGIN_NAME" in "".join(found.values())
+
+    @pytest.mark.parametrize("where", ["plugins/broken.py", "broken.py"])
+    def test_a_tree_with_source_that_does_not_parse_is_a_usage_error(self, project: Project, where: str) -> None:
+        project.write(
+            {
+                "contracts/app.core.yml": self.CONTRACT,
+                "app/__init__.py": "",
+                "app/core.py": "class BasePlugin: ...\n",
+                "plugins/__init__.py": "",
+                where: "from app.core import BasePlugin\ndef oops(:\n",
+            }
+        )
+        result = project.python("-m", "importspy_hook", "check", "--static", ".")
+        assert result.returncode == 2, result.output
+        assert f"{where}:2: the source does not parse" in result.stderr

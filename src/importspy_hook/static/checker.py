@@ -11,17 +11,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from importspy_hook._errors import Violation
 from importspy_hook._structure import required_entries
 from importspy_hook._violations import Importer, check_importer_name
 from importspy_hook.cli.report import Finding, Outcome, Report
-from importspy_hook.static.edges import Edge, Tree, tree_edges
+from importspy_hook.static.edges import Edge, Tree, Unreadable, tree_edges
 from importspy_hook.static.factscache import cache_folder, source_facts
 from importspy_hook.static.members import Member, absolute_facts, check_facts, undecided
-
-if TYPE_CHECKING:
-    from importspy_hook._errors import Violation
 
 Plain = Mapping[str, Any]
 
@@ -73,8 +71,12 @@ def static_report(
         lambda top: top not in tree.packages and any(_head_matches(top, t) for t in tops),
         os.path.join(os.path.dirname(cache_folder()), "grimp"),
     )
+    try:
+        found = set(edges)
+    except Unreadable as exc:
+        raise StaticProblem(str(exc)) from None
     seen: set[Edge] = set()
-    for edge in sorted(set(edges), key=lambda e: (e.imported, e.importer, e.line)):
+    for edge in sorted(found, key=lambda e: (e.imported, e.importer, e.line)):
         if edge not in seen:
             seen.add(edge)
             run.edge(edge)
@@ -221,14 +223,30 @@ class _Run:
             for members, path in required_entries(contract, edge.importer):
                 facts = self.module_facts(edge.importer)
                 if facts is None:
+                    self.add(contract, edge.imported, "importers", [self.unread(contract, path, edge.importer)], edge)
                     continue
                 subject = f"the importer {edge.importer}"
                 found = check_facts(contract, "importers.require", members, path, facts, subject, self.lookup)
                 self.add(contract, edge.imported, "importers", found, edge)
 
+    def unread(self, contract: Plain, path: str, name: str) -> Violation:
+        """An undecided finding for a module whose source cannot be read or does not parse."""
+        from importspy_hook._violations import where
+
+        module = self.tree.find_file(name)
+        raw = source_facts(module.file) if module is not None else None
+        why = "no readable source"
+        if module is not None and raw is not None and raw["error"]:
+            why = f"its source {module.file} does not parse: line {raw['error']}"
+        section = "provides" if path == "provides" else "importers.require"
+        at = where(contract, path)
+        text = f"{section} in {at}: the source cannot decide what {name} defines: {why}"
+        return Violation(f"{section}.module.undecided", text, at)
+
     def provides(self, name: str, contract: Plain) -> None:
         facts = self.module_facts(name)
         if facts is None:
+            self.add(contract, name, "provides", [self.unread(contract, "provides", name)])
             return
         found = check_facts(contract, "provides", contract["provides"], "provides", facts, name, self.lookup)
         self.add(contract, name, "provides", found)

@@ -24,6 +24,10 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
 
+class Unreadable(ValueError):
+    """A module of the tree whose source does not parse: its edges cannot be known."""
+
+
 class Edge(NamedTuple):
     """One import statement's edge into ``imported``."""
 
@@ -183,8 +187,13 @@ def source_edges(
     modules outside the tree)."""
     module = tree.modules[name]
     facts = source_facts(module.file)
-    if facts is None or facts["error"]:
+    if facts is None:
         return
+    if facts["error"]:
+        line, _, message = facts["error"].partition(": ")
+        raise Unreadable(
+            f"{module.file}:{line}: the source does not parse ({message}), so its imports cannot be read; fix it"
+        )
     for entry in facts["imports"]:
         if entry["type_checking"] and not include_type_checking:
             continue
@@ -218,6 +227,10 @@ def package_graph(tree: Tree, include_type_checking: bool, cache_dir: str | None
             exclude_type_checking_imports=not include_type_checking,
             cache_dir=cache_dir,
         )
+    except grimp.exceptions.SourceSyntaxError as exc:
+        raise Unreadable(
+            f"{exc.filename}:{exc.lineno}: the source does not parse, so its imports cannot be read; fix it"
+        ) from None
     finally:
         sys.path[:] = saved_path
         sys.modules.update(saved)
