@@ -12,10 +12,9 @@ Each source file has one small cache file, ``<digest of its path>-<name>.facts.m
 ``facts`` folder of the user's cache folder (``IMPORTSPY_HOOK_CACHE_DIR`` chooses another), so
 that read-only trees such as site-packages are cached too and a run-time lookup opens one file.
 The file holds the header, then ``(stat key, digest, hashed at, facts without members and
-imports, index, where the imports are)`` and each member's facts (and the import statements)
-marshalled on their own at the offset the index gives: a run-time check
-of two required members unmarshals those two, not the hundreds a large module defines
-(:class:`LazyMembers`). Within a process, facts are also kept in memory: each file is read at
+imports, member names, member offsets, where the imports start)`` and each member's facts (and
+the import statements) marshalled on their own: a run-time check of two required members
+unmarshals those two, not the hundreds a large module defines (:class:`LazyMembers`). Within a process, facts are also kept in memory: each file is read at
 most once per process. A cache that cannot be written is not an error, only a slower run.
 """
 
@@ -33,7 +32,7 @@ from importspy_hook.static.facts import FORMAT, read_facts
 
 # The header names this format and the interpreter: ``ast.unparse`` spells some expressions
 # differently across Python versions, and marshal's format is per version.
-_HEADER = f"importspy-facts {FORMAT}.3 {sys.implementation.cache_tag} {marshal.version}\n".encode()
+_HEADER = f"importspy-facts {FORMAT}.4 {sys.implementation.cache_tag} {marshal.version}\n".encode()
 _KEY = 0x1A2B3C4D  # fixed: digests must be the same in every process
 # A ctime this close to the hashing moment may hide a write within the clock's granularity.
 _RACY_NS = 2_000_000_000
@@ -62,35 +61,44 @@ class _CachedFacts(dict[str, Any]):
 
 
 class LazyMembers(Mapping[str, Any]):
-    """The members of cached facts, each unmarshalled when it is first asked for."""
+    """The members of cached facts, each unmarshalled when it is first asked for.
 
-    __slots__ = ("_data", "_index", "_offsets", "_loaded")
+    The names are one newline-separated bytes string, searched in place: a check of two members
+    of a module that defines hundreds builds two objects, not hundreds."""
 
-    def __init__(self, data: bytes, index: dict[str, int], offsets: bytes) -> None:
+    __slots__ = ("_data", "_names", "_offsets", "_loaded")
+
+    def __init__(self, data: bytes, names: bytes, offsets: bytes) -> None:
         self._data = data
-        # name -> position; the members' blobs are back to back, so member i spans
-        # offsets[i] to offsets[i + 1] (4-byte little-endian numbers).
-        self._index = index
+        self._names = names  # b"\nfirst\nsecond\n"
+        # Member i's blob spans offsets[i] to offsets[i + 1] (4-byte little-endian numbers).
         self._offsets = offsets
         self._loaded: dict[str, Any] = {}
+
+    def _position(self, name: str) -> int:
+        found = self._names.find(b"\n" + name.encode() + b"\n")
+        return -1 if found < 0 else self._names.count(b"\n", 0, found)
 
     def __getitem__(self, name: str) -> Any:
         found = self._loaded.get(name)
         if found is None:
-            at = self._index[name] * 4
+            position = self._position(name)
+            if position < 0:
+                raise KeyError(name)
+            at = position * 4
             start = int.from_bytes(self._offsets[at : at + 4], "little")
             end = int.from_bytes(self._offsets[at + 4 : at + 8], "little")
             found = self._loaded[name] = marshal.loads(self._data[start:end])
         return found
 
     def __contains__(self, name: object) -> bool:
-        return name in self._index
+        return isinstance(name, str) and (name in self._loaded or self._position(name) >= 0)
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._index)
+        return iter(self._names[1:-1].decode().split("\n") if len(self._names) > 1 else ())
 
     def __len__(self) -> int:
-        return len(self._index)
+        return self._names.count(b"\n") - 1 if len(self._names) > 1 else 0
 
 
 def source_facts(file: str) -> dict[str, Any] | None:
@@ -183,14 +191,13 @@ def _write(cache_file: str, key: tuple[int, ...], digest: bytes, when: int, fact
     from _thread import get_ident
 
     blobs: list[bytes] = []
-    index: dict[str, int] = {}
     offsets = [0]
     members: Mapping[str, Any] = facts["members"]
-    for position, name in enumerate(members):
+    for name in members:
         blob = marshal.dumps(members[name])
-        index[name] = position
         blobs.append(blob)
         offsets.append(offsets[-1] + len(blob))
+    index = ("\n" + "".join(f"{name}\n" for name in members)).encode() if members else b"\n"
     blobs.append(marshal.dumps(facts["imports"]))
     rest = {k: v for k, v in facts.items() if k not in ("members", "imports")}
     packed = b"".join(o.to_bytes(4, "little") for o in offsets)
