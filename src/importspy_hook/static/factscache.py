@@ -14,8 +14,9 @@ that read-only trees such as site-packages are cached too and a run-time lookup 
 The file holds the header, then ``(stat key, digest, hashed at, facts without members and
 imports, member names, member offsets, where the imports start)`` and each member's facts (and
 the import statements) marshalled on their own: a run-time check of two required members
-unmarshals those two, not the hundreds a large module defines (:class:`LazyMembers`). Within a process, facts are also kept in memory: each file is read at
-most once per process. A cache that cannot be written is not an error, only a slower run.
+unmarshals those two, not the hundreds a large module defines (:class:`LazyMembers`). Within a
+process, facts are also kept in memory: each file is read at most once per process. A cache that
+cannot be written is not an error, only a slower run.
 """
 
 from __future__ import annotations
@@ -138,9 +139,17 @@ def source_facts(file: str) -> dict[str, Any] | None:
 
 def cache_folder() -> str:
     """Where the facts are kept: ``facts`` in the user's cache folder."""
-    from importspy_hook._reading.cache import user_cache_dir
+    from importspy_hook._reading.cache import CACHE_DIR_VARIABLE, user_cache_dir
 
-    return os.path.join(user_cache_dir(), "facts")
+    chosen = os.environ.get(CACHE_DIR_VARIABLE)
+    known = _folders.get(chosen)
+    if known is None:
+        known = _folders[chosen] = os.path.join(user_cache_dir(), "facts")
+    return known
+
+
+# The cache folder by the value of IMPORTSPY_HOOK_CACHE_DIR: worked out once per value.
+_folders: dict[str | None, str] = {}
 
 
 def _cache_file(file: str) -> str:

@@ -88,14 +88,15 @@ def check_facts(
     members: Plain,
     path: str,
     facts: Mapping[str, Any],
-    subject: str,
+    subject: object,
     lookup: Lookup | None = None,
     only: Collection[str] | None = None,
 ) -> list[Violation]:
     """Check ``facts`` against ``members`` (the contract's ``importers.require`` entry or
     ``provides`` at ``path``, such as ``importers/require``).
 
-    :param subject: how messages name the module, such as ``the importer app.main``.
+    :param subject: how messages name the module, such as ``the importer app.main`` (any object
+        whose text that is: it is formatted only when a message is written).
     :param lookup: finds members of other modules by absolute name (for imported names and
         inherited members); without it they are undecided.
     :param only: the names to check (default: every member the contract names).
@@ -114,7 +115,9 @@ def check_facts(
 
 
 class _FactsChecker:
-    def __init__(self, contract: Plain, section: str, subject: str, facts: Mapping[str, Any], lookup: Lookup) -> None:
+    def __init__(
+        self, contract: Plain, section: str, subject: object, facts: Mapping[str, Any], lookup: Lookup
+    ) -> None:
         self.contract = contract
         self.section = section
         self.subject = subject

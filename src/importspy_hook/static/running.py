@@ -45,7 +45,7 @@ def check_written(
         return None
     if importer:
         facts = absolute_facts(facts, importer, os.path.basename(source) == "__init__.py")
-    named = f"{subject} ({_shown(source)})"
+    named = _Named(subject, source)
     found = {}
     for name in names:
         violations = check_facts(contract, section, members, path, facts, named, _lookup, (name,))
@@ -53,13 +53,22 @@ def check_written(
     return found
 
 
-def _shown(file: str) -> str:
-    """A file relative to the working folder when it lies inside it, as a log reader finds it."""
-    try:
-        relative = os.path.relpath(file)
-    except ValueError:  # another drive (Windows)
-        return file
-    return file if relative.startswith("..") else relative
+class _Named:
+    """``the importer NAME (FILE)``, FILE relative to the working folder when it lies inside it,
+    as a log reader finds it; worked out only when a message names it."""
+
+    __slots__ = ("subject", "file")
+
+    def __init__(self, subject: str, file: str) -> None:
+        self.subject = subject
+        self.file = file
+
+    def __format__(self, spec: str) -> str:
+        try:
+            relative = os.path.relpath(self.file)
+        except ValueError:  # another drive (Windows)
+            relative = self.file
+        return f"{self.subject} ({self.file if relative.startswith('..') else relative})"
 
 
 def _worded(violation: Violation) -> Violation:
