@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from ._contract import Contract as Contract
+    from ._embedded import guard as guard
     from ._errors import ContractError as ContractError
     from ._errors import ContractViolation as ContractViolation
     from ._errors import ContractWarning as ContractWarning
@@ -81,6 +82,7 @@ __all__ = [
     "Snapshot",
     "StructureViolation",
     "Violation",
+    "guard",
     "install",
     "load_contract",
     "self_check",
@@ -104,6 +106,7 @@ _HOMES = {
     "RuntimeViolation": "_errors",
     "StructureViolation": "_errors",
     "Violation": "_errors",
+    "guard": "_embedded",
     "install": "_finder",
     "load_contract": "_load",
     "self_check": "_finder",
