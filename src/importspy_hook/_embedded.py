@@ -15,7 +15,7 @@ import sys
 # frames are the import machinery), evaluating and wording ``importers`` and ``runtime`` (raising
 # the violation), the compiled cache of a contract file, and the proxy loader whose frame shows
 # that the hook checked this very load.
-from . import GuardedLoader, Registry
+from . import GuardedLoader
 from . import _check_before as check_before
 from . import _compiled_items as compiled_items
 from . import _decode as decode
@@ -100,7 +100,7 @@ def guard(contract: "str | PathLike[str] | Mapping[str, Any] | Contract") -> "Mo
         origin = namespace.get("__file__")
         run = namespace.get("__name__") == "__main__" and namespace.get("__spec__") is not None
         try:
-            logged(check_before, name, origin, (plain,), Registry((plain,)), importer, run=run)
+            logged(check_before, name, origin, (plain,), _OWN_MODE, importer, run=run)
         except ImportError as exc:
             # The traceback ends here, at the guard() line of the protected module, not in the
             # frames that worded the violation.
@@ -110,6 +110,18 @@ def guard(contract: "str | PathLike[str] | Mapping[str, Any] | Contract") -> "Mo
     found = frame.f_globals.get("__name__")
     module = sys.modules.get(found) if isinstance(found, str) else None
     return module if module is not None and getattr(module, "__dict__", None) is frame.f_globals else None
+
+
+class _OwnMode:
+    # What the check asks of a registry: raise or warn, as the contract itself says (there is
+    # no registry to override it; building one would cost a few microseconds per guard()).
+    __slots__ = ()
+
+    def mode(self, contract: "Plain") -> str:
+        return str(contract["on_violation"])
+
+
+_OWN_MODE: "Any" = _OwnMode()
 
 
 def _module_name(namespace: "Mapping[str, Any]") -> str:
@@ -128,8 +140,7 @@ def _plain_contract(contract: object, caller: "FrameType", name: str) -> "Plain"
         path = os.fspath(contract)
         if not os.path.isabs(path):
             file = caller.f_globals.get("__file__")
-            folder = os.path.dirname(file) if isinstance(file, str) else os.getcwd()
-            path = os.path.join(folder, path)
+            path = os.path.join(os.path.dirname(file) if isinstance(file, str) else os.getcwd(), path)
         (item,) = compiled_items([path])
         if isinstance(item, Exception):
             raise item
