@@ -385,7 +385,7 @@ def _as_mappings() -> list[Any]:
     # written as a Python object.
     import tempfile
 
-    from importspy_hook._yaml import read_document
+    from importspy_hook._reading.document import read_document
 
     cases = []
     with tempfile.TemporaryDirectory() as folder:

@@ -15,13 +15,9 @@ import sys
 # frames are the import machinery), evaluating and wording ``importers`` and ``runtime`` (raising
 # the violation), the compiled cache of a contract file, and the proxy loader whose frame shows
 # that the hook checked this very load.
-from . import GuardedLoader
-from . import _check_before as check_before
-from . import _compiled_items as compiled_items
-from . import _decode as decode
-from . import _is_machinery as is_machinery
-from . import _logged as logged
-from . import _name_matches as name_matches
+from _importspy_hook_guard import GuardedLoader, check_before, compiled_items, is_machinery, name_matches
+from _importspy_hook_guard import _logged as logged
+from _importspy_hook_guard import decode_compiled as decode
 
 # No ``from __future__ import annotations`` here, as in the core: this module is imported at
 # the first guard() call, on the path of the protected import. Annotations that name
@@ -33,8 +29,8 @@ if TYPE_CHECKING:
     from types import FrameType, ModuleType
     from typing import Any
 
-    from . import ImporterFacts
-    from ._contract import Contract
+    from _importspy_hook_guard import ImporterFacts
+    from importspy_hook._reading.model import Contract
 
     Plain = Mapping[str, Any]
 
@@ -150,9 +146,9 @@ def _plain_contract(contract: object, caller: "FrameType", name: str) -> "Plain"
         # reading side (cattrs); a contract file in the compiled cache needs none of it.
         from _collections_abc import Mapping
 
-        from ._contract import Contract
-        from ._convert import structure_mapping, to_plain
-        from ._errors import ContractError
+        from importspy_hook._errors import ContractError
+        from importspy_hook._reading.model import Contract
+        from importspy_hook._reading.structuring import structure_mapping, to_plain
 
         if isinstance(contract, Contract):
             plain = to_plain(contract)
@@ -177,7 +173,7 @@ def _check_usable(plain: "Plain", name: str) -> None:
     provides = plain["provides"] is not None
     if (name == "__main__" or name_matches(name, module)) and not provides:
         return
-    from ._errors import ContractError
+    from importspy_hook._errors import ContractError
 
     lines = plain["lines"]
     if provides:
@@ -206,6 +202,6 @@ def _checked_by_hook(frame: "FrameType", plain: "Plain") -> bool:
 def __tracebackhide__(excinfo: "Any") -> bool:
     # pytest hides a frame whose globals say so: a violation's report then ends at the
     # protected module's guard() line with the contract's message.
-    from ._loader import is_violation
+    from importspy_hook._failure import is_violation
 
     return is_violation(excinfo)

@@ -167,6 +167,6 @@ class Contract:
             (``importers.alow: unknown key "alow"; did you mean "allow"? ...``).
         """
         # Imported here: _convert imports this module, and cattrs is needed only to build.
-        from ._convert import structure_mapping
+        from importspy_hook._reading.structuring import structure_mapping
 
         return structure_mapping(mapping, source)
