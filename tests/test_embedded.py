@@ -5,6 +5,12 @@ No test here installs the hook unless it says so: the library guards itself.
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -363,3 +369,37 @@ class TestCompiledCache:
         assert (project.root / "payments" / "__importspy_cache__").is_dir()
         assert "IMPORTER payments.billing True" in second.stdout, second.output
         assert "LOADED []" in second.stdout
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def embedded_example(document: Path) -> tuple[str, str] | None:
+    """The bash block of ``document`` that calls ``importspy_hook.guard(``, and the output shown
+    after it (``Output of a real run ...::``); ``None`` when the document has none."""
+    text = document.read_text(encoding="utf-8")
+    for block in text.split(".. code-block:: bash\n\n")[1:]:
+        script, marker, rest = block.partition("\nOutput of a real run")
+        if marker and "importspy_hook.guard(" in script:
+            shown = rest.split("::\n\n", 1)[1].split("\n\n", 1)[0]
+            return textwrap.dedent(script), textwrap.dedent(shown)
+    return None
+
+
+class TestQuickstart:
+    @pytest.mark.skipif(shutil.which("bash") is None, reason="the quickstart is a bash script")
+    @pytest.mark.parametrize("document", ["docs/embedded.rst", "README.rst"])
+    def test_the_documented_embedded_example_prints_what_the_docs_show(self, tmp_path: Path, document: str) -> None:
+        example = embedded_example(ROOT / document)
+        if example is None:
+            assert document == "README.rst"
+            pytest.skip("the README has no embedded example yet")
+        script, shown = example
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("IMPORTSPY_HOOK_", "PYTHON"))}
+        env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+        done = subprocess.run(
+            ["bash", "-e", "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60, check=False
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert done.stdout == shown.replace("/tmp/qs/embedded/shop", str(tmp_path / "shop")) + "\n"
