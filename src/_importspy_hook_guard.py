@@ -374,7 +374,7 @@ class Registry:
         "_prefixed",
         "_patterned",
         "_heads",
-        "system",
+        "named_system",
     )
 
     def __init__(self, contracts=(), *, on_violation=None, ignore=()):
@@ -415,7 +415,7 @@ class Registry:
         self._items = items
         self._heads = heads
         # The standard-library and built-in top-level names some wildcard pattern names.
-        self.system = frozenset(heads.values())
+        self.named_system = frozenset(heads.values())
         self.exact = exact
         self.prefixes = tuple(prefixed)
         self._prefixed = tuple((prefix, tuple(indices)) for prefix, indices in prefixed.items())
@@ -580,7 +580,7 @@ class ContractFinder:
             # Only wildcards matched: they skip the standard library and built-in modules,
             # except those a pattern names (selective enforcement, ``Registry``).
             top = fullname.partition(".")[0]
-            if (top in _STDLIB or top in _BUILTIN) and top not in registry.system:
+            if (top in _STDLIB or top in _BUILTIN) and top not in registry.named_system:
                 return None
         # Imports made by a check running in this thread are the hook's own (see
         # ``_checking``), and so are the hook's own modules, imported when first needed: part
