@@ -6,6 +6,7 @@ No test here installs the hook unless it says so: the library guards itself.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -395,11 +396,28 @@ class TestQuickstart:
             assert document == "README.rst"
             pytest.skip("the README has no embedded example yet")
         script, shown = example
+        # As the README's quickstart test runs it: pasted in an empty folder, it makes its own
+        # under TMPDIR, whose name replaces the one the docs show.
         env = {k: v for k, v in os.environ.items() if not k.startswith(("IMPORTSPY_HOOK_", "PYTHON"))}
         env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
         env["PYTHONDONTWRITEBYTECODE"] = "1"
+        env["TMPDIR"] = str(tmp_path / "tmp")
+        (tmp_path / "tmp").mkdir()
+        (tmp_path / "here").mkdir()
+        folder_file = tmp_path / "folder"
         done = subprocess.run(
-            ["bash", "-e", "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60, check=False
+            ["bash", "-e", "-c", f'{script}\necho "$PWD" > {folder_file}\n'],
+            cwd=tmp_path / "here",
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
         )
         assert done.returncode == 0, done.stdout + done.stderr
-        assert done.stdout == shown.replace("/tmp/qs/embedded/shop", str(tmp_path / "shop")) + "\n"
+        folder = folder_file.read_text(encoding="utf-8").strip()
+        shown_folder = re.search(r"/tmp/tmp\.[A-Za-z0-9]+", shown)
+        assert shown_folder is not None
+        assert done.stdout.replace(folder, shown_folder.group()) == shown + "\n"
+        assert done.stderr == ""
+        assert list((tmp_path / "here").iterdir()) == []
