@@ -1,5 +1,6 @@
 """A plugin that keeps contracts/app.core.yml: it imports the core at its top and defines Plugin and register."""
 
+import app.core
 from app.base import BasePlugin
 
 
@@ -12,3 +13,6 @@ class Plugin(BasePlugin):
 
 def register(registry: dict[str, type]) -> None:
     registry[Plugin.name] = Plugin
+
+
+app.core.load_plugins([])
