@@ -84,6 +84,12 @@ def static_report(
         for contract in run.contracts(name):
             if contract["provides"] is not None:
                 run.provides(name, contract)
+    # A contract on an exact module that no edge of the tree reaches is kept, not left out:
+    # the report then lists every contract the run held the tree against.
+    for contract in registry.contracts:
+        module = str(contract["module"])
+        if contract["importers"] is not None and not any(c in module for c in "*?["):
+            run.outcome(contract, module, "importers")
     return Report(tuple(paths), tuple(run.outcomes.values()))
 
 
