@@ -31,17 +31,17 @@ if TYPE_CHECKING:
     from os import PathLike
     from re import Match  # noqa: F401
     from types import CodeType, FrameType, ModuleType  # noqa: F401
-    from typing import Any
+    from typing import Any, Final  # noqa: F401
 
     from importspy_hook._errors import Violation  # noqa: F401
     from importspy_hook._reading.model import Contract  # noqa: F401
 
     Plain = Mapping[str, Any]
     PathSpec = str | PathLike[str] | Iterable[str | PathLike[str]]
-    # A contract from a fresh cache entry, not read yet: ``(module, source file, cache file,
-    # offset, length, digest, modules its checks import)``; its plain data (without "source")
-    # is ``marshal.dumps``'d at ``offset`` in the cache file, and has that digest.
-    Compiled = tuple[str, str, str, int, int, bytes, tuple[str, ...]]
+    # A contract from a fresh cache entry, not read yet (fields: the COMPILED_* indices
+    # below); its plain data (without "source") is ``marshal.dumps``'d at the offset in the
+    # cache file, and has that digest.
+    Compiled = tuple[str, str, str, int, int, bytes, tuple[int, int, int, int]]
     Item = Plain | Compiled
     # The module that triggered a protected import: ``(__name__ or None, file, line, its live
     # globals)``; ``_violations.Importer`` names the fields for the wording side.
@@ -115,13 +115,12 @@ def activate_from_environment():  # type: () -> None
         imported = tuple(sys.modules)
         prefixes = registry.prefixes
         if (
-            registry.check_modules()
-            or not registry.exact.keys().isdisjoint(imported)
+            not registry.exact.keys().isdisjoint(imported)
             or (prefixes and any(name.startswith(prefixes) for name in imported))
             or (registry.pattern is not None and any(map(registry.pattern, imported)))
         ):
-            # Modules to import before the finder is in place, or contracted modules imported
-            # already: both handled by install(), which is otherwise more than start-up needs.
+            # Contracted modules imported already: install() warns about them, which is
+            # otherwise more than start-up needs.
             from importspy_hook._activation import install_reporting
 
             install_reporting(registry)
@@ -139,7 +138,7 @@ SUFFIXES = (".yml", ".yaml")
 CACHE_FOLDER = "__importspy_cache__"
 CACHE_SUFFIX = ".marshal"
 # Bump when the layout changes (``_reading.cache`` describes it); the package version is in the header.
-CACHE_FORMAT = 4
+CACHE_FORMAT = 5
 CACHE_TAG = sys.implementation.cache_tag or sys.implementation.name
 CACHE_FILE = f"contracts.{CACHE_TAG}{CACHE_SUFFIX}"
 CACHE_HEADER = f"importspy_hook-cache {CACHE_FORMAT} {__version__} {CACHE_TAG} marshal {marshal.version}\n".encode()
@@ -150,6 +149,31 @@ RACY_NS = 2_000_000_000
 # Windows reports the creation time as st_ctime, which a write does not change.
 CTIME_IS_CHANGE_TIME = os.name != "nt"
 _HASH_KEY = 0x1A5B_C0DE_0003
+
+# The fields of a cache index entry (``_reading.cache`` describes the format): the contract's
+# stat key when its bytes were hashed, their digest, when, the module it governs, and where
+# its plain data is (offset from the end of the index, length, digest).
+ENTRY_SIZE = 0  # type: Final
+ENTRY_MTIME = 1  # type: Final
+ENTRY_CTIME = 2  # type: Final
+ENTRY_INODE = 3  # type: Final
+ENTRY_BYTES_DIGEST = 4  # type: Final
+ENTRY_HASHED_AT = 5  # type: Final
+ENTRY_MODULE = 6  # type: Final
+ENTRY_OFFSET = 7  # type: Final
+ENTRY_LENGTH = 8  # type: Final
+ENTRY_DATA_DIGEST = 9  # type: Final
+ENTRY_FIELDS = 10  # type: Final
+# The fields of a Compiled contract: the module, the contract file, the cache file, the
+# offset and length of its plain data in that file and their digest, and the contract's stat
+# key (size, mtime, ctime, inode) this process trusted the entry under.
+COMPILED_MODULE = 0  # type: Final
+COMPILED_SOURCE = 1  # type: Final
+COMPILED_CACHE_FILE = 2  # type: Final
+COMPILED_OFFSET = 3  # type: Final
+COMPILED_LENGTH = 4  # type: Final
+COMPILED_DIGEST = 5  # type: Final
+COMPILED_STAT = 6  # type: Final
 
 
 def contract_files(paths):  # type: (PathSpec) -> list[str]
@@ -233,13 +257,23 @@ def compiled_items(files):  # type: (list[str]) -> list[Item | Exception]
                 pass
             else:
                 if (
-                    entry[0] == info.st_size
-                    and entry[1] == info.st_mtime_ns
-                    and entry[2] == info.st_ctime_ns
-                    and entry[3] == info.st_ino
-                    and entry[2] < entry[5] - RACY_NS
+                    entry[ENTRY_SIZE] == info.st_size
+                    and entry[ENTRY_MTIME] == info.st_mtime_ns
+                    and entry[ENTRY_CTIME] == info.st_ctime_ns
+                    and entry[ENTRY_INODE] == info.st_ino
+                    and entry[ENTRY_CTIME] < entry[ENTRY_HASHED_AT] - RACY_NS
                 ):
-                    results.append((entry[6], file, found[0], found[2] + entry[8], entry[9], entry[10], entry[7]))
+                    results.append(
+                        (
+                            entry[ENTRY_MODULE],
+                            file,
+                            found[0],
+                            found[2] + entry[ENTRY_OFFSET],
+                            entry[ENTRY_LENGTH],
+                            entry[ENTRY_DATA_DIGEST],
+                            entry[:4],
+                        )
+                    )
                     continue
         rest.append(len(results))
         results.append(None)
@@ -293,7 +327,7 @@ def cache_entries(cache_file):  # type: (str) -> tuple[dict[str, Any], int]
         entries = marshal.loads(index[4:])
     except Exception:
         return found
-    if type(entries) is dict and all(type(e) is tuple and len(e) == 11 for e in entries.values()):
+    if type(entries) is dict and all(type(e) is tuple and len(e) == ENTRY_FIELDS for e in entries.values()):
         found = _loaded[cache_file] = (entries, end)
     return found
 
@@ -375,7 +409,7 @@ class Registry:
         for index, given in enumerate(items):
             item = given
             if type(item) is tuple:
-                module = item[0]
+                module = item[COMPILED_MODULE]
             else:
                 if not isinstance(item, dict):
                     # Imported here: only attrs ``Contract`` objects need unstructuring.
@@ -444,18 +478,6 @@ class Registry:
                 found.append(index)
         return tuple(map(self._plain, found))
 
-    def check_modules(self):  # type: () -> set[str]
-        """The modules the contracts' checks will import (see ``_needs.preload_check_modules``)."""
-        needs = set()  # type: set[str]
-        for item in self._items:
-            if type(item) is tuple:
-                needs.update(item[6])
-            else:
-                from importspy_hook._needs import check_modules
-
-                needs.update(check_modules(item))
-        return needs
-
     def mode(self, contract):  # type: (Plain) -> str
         """``"raise"`` or ``"warn"`` for ``contract``, after this registry's override."""
         return self.on_violation or contract["on_violation"]  # type: ignore[no-any-return,unused-ignore]
@@ -480,14 +502,15 @@ class Registry:
 
 def module_of(item):  # type: (Item) -> str
     # The ``module`` a contract governs, decoded or not.
-    return item[0] if isinstance(item, tuple) else str(item["module"])
+    return item[COMPILED_MODULE] if isinstance(item, tuple) else str(item["module"])
 
 
 def decode_compiled(item):  # type: (Compiled) -> dict[str, Any]
-    # The plain data of a contract from a cache entry. If it cannot be read back, or was
-    # written wrongly, the contract is parsed again, and if that fails too the module is
-    # refused (fail closed).
-    module, source, cache_file, offset, length, digest, _ = item
+    # The plain data of a contract from a cache entry. If it cannot be read back (another
+    # process rewrote the cache file), the contract is parsed again while the file is still
+    # the one this process trusted at start-up; otherwise, or when parsing fails, the module
+    # is refused (fail closed): a running process never applies a later edit.
+    module, source, cache_file, offset, length, digest, stat = item
     try:
         plain = marshal.loads(read_blob(cache_file, offset, length, digest))  # type: ignore[arg-type]
         if type(plain) is not dict or plain.get("module") != module:
@@ -495,7 +518,7 @@ def decode_compiled(item):  # type: (Compiled) -> dict[str, Any]
     except Exception:
         from importspy_hook._activation import decoded_again
 
-        return decoded_again(module, source)
+        return decoded_again(module, source, stat)
     plain["source"] = source
     return plain
 
@@ -655,6 +678,7 @@ class GuardedLoader:
         # even if the import failed (import.c ``import_ensure_initialized``), an empty shell
         # of the refused module. exec_module still checks when create_module was not called
         # (``importlib.reload``).
+        _prepare(self._contracts, self._registry)
         _logged(check_before, spec.name, spec.origin, self._contracts, self._registry, find_importer(1))
         self._checked = True
         create = getattr(self._real, "create_module", None)
@@ -667,6 +691,7 @@ class GuardedLoader:
         # are on the stack, so the importer is None). Other callers only look at the code.
         if sys._getframe(1).f_globals.get("__name__") == "runpy":
             importer = find_importer(1)
+            _prepare(self._contracts, self._registry)
             _logged(check_before, fullname, self._origin, self._contracts, self._registry, importer, run=True)
         return self._real.get_code(fullname)  # type: ignore[no-any-return,unused-ignore]
 
@@ -681,9 +706,40 @@ class GuardedLoader:
         if spec is not None:
             spec.loader = real
         if not self._checked:
+            _prepare(self._contracts, self._registry)
             _logged(check_before, name, origin, self._contracts, self._registry, find_importer(1))
         real.exec_module(module)
         _logged(check_after, name, origin, self._contracts, self._registry, module)
+
+
+def _prepare(contracts, registry):  # type: (Sequence[Plain], Registry) -> None
+    # What the checks of ``contracts`` import (``re``, ``fnmatch``, packaging, and
+    # importlib.metadata for a distribution not found by its folder name), imported now, at
+    # the first import of a module they govern, and never at start-up: a start pays nothing
+    # for the rules of modules it does not import. Here, in the loader, the import system holds
+    # only this module's lock (``find_spec`` runs under the global import lock, where importing
+    # could deadlock with a thread that is importing one of these modules), and these imports
+    # are done before any rule is evaluated and before user code runs.
+    needs = None  # type: list[str] | None
+    distributions = None  # type: list[str] | None
+    for contract in contracts:
+        for alternative in contract["runtime"]:
+            for distribution, package in alternative["packages"].items():
+                distributions = [*(distributions or ()), distribution]
+                if package["version"] is not None and "packaging.specifiers" not in sys.modules:
+                    needs = [*(needs or ()), "packaging.version", "packaging.specifiers"]
+            for env in alternative["env"].values():
+                if env["matches"] is not None and "re" not in sys.modules:
+                    needs = [*(needs or ()), "re"]
+        importers = contract["importers"]
+        if importers is not None and "fnmatch" not in sys.modules:
+            for pattern in (*importers["deny"], *(importers["allow"] or ())):
+                if "?" in pattern or "[" in pattern:
+                    needs = [*(needs or ()), "fnmatch"]
+    if needs or distributions:
+        from importspy_hook._needs import import_for_checks
+
+        import_for_checks(needs or [], distributions or [], registry)
 
 
 def __tracebackhide__(excinfo):  # type: (Any) -> bool

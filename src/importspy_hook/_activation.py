@@ -10,6 +10,7 @@ one line on stderr instead, and the process fails closed: a module whose contrac
 be read cannot be imported, while unrelated imports go on.
 """
 
+import os
 import sys
 
 from _importspy_hook_guard import CONTRACTS_VARIABLE, ON_VIOLATION_VARIABLE, module_of
@@ -112,16 +113,33 @@ def refusal(module: str, file: str, line: int, problem: str) -> "dict[str, Any]"
     }
 
 
-def decoded_again(module: str, source: str) -> "dict[str, Any]":
-    """A cache entry that could not be decoded: the contract parsed again, or, when that
-    fails, a contract that refuses ``module``."""
+def decoded_again(module: str, source: str, stat: "tuple[int, int, int, int]") -> "dict[str, Any]":
+    """A cache entry that could not be decoded: the contract parsed again if the file is still
+    the one this process trusted at start-up (``stat``: size, mtime, ctime, inode), else a
+    contract that refuses ``module``, saying why."""
     from importspy_hook._reading.cache import slow_items
 
-    (again,) = slow_items([source], use_entries=False)
-    if isinstance(again, dict):
-        return again
-    problem = f"its compiled contract could not be read and parsing it failed ({again}); fix the contract"
+    if _stat_key(source) == stat:
+        (again,) = slow_items([source], use_entries=False)
+        if isinstance(again, dict) and _stat_key(source) == stat:
+            return again
+        if not isinstance(again, dict):
+            problem = f"its compiled contract could not be read and parsing it failed ({again}); fix the contract"
+            return refusal(module, source, 1, problem)
+    problem = (
+        f"its contract {source} changed after this process started, and the version it started with can no "
+        f"longer be read (its compiled cache was rewritten or removed meanwhile), so the import is refused; "
+        f"restart the process to apply the current contract"
+    )
     return refusal(module, source, 1, problem)
+
+
+def _stat_key(path: str) -> "tuple[int, int, int, int] | None":
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
 
 
 def claimed_twice(module: str, first: "Item", second: "Item") -> None:

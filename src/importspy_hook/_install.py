@@ -161,9 +161,6 @@ def install(
         stamp = contracts_stamp(settings)
         registry = load_registry(settings)
         source = settings
-    from importspy_hook._needs import preload_check_modules
-
-    preload_check_modules(registry)
     # Warned before anything changes: under ``-W error`` the warning raises, and install()
     # must then leave sys.meta_path as it was. After the preload, which may import a
     # protected module for the checks.
