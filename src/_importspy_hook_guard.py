@@ -559,9 +559,13 @@ class ContractFinder:
             return None
         try:
             return _guarded_spec(self, fullname, path, target)
-        except Exception:
-            # A later finder's error will surface when the import system asks it directly.
-            return None
+        except Exception as error:
+            # Fail closed: an error while deciding (ours, or a finder's we asked) refuses the
+            # protected module. Raised from find_spec it ends this import, and no later finder
+            # is asked (importlib._bootstrap._find_spec), so the module never loads unguarded.
+            # Near the recursion limit, building the refusal may fail again: that error ends
+            # the import just the same.
+            raise refusal(fullname, error) from error
 
     def invalidate_caches(self):  # type: () -> None
         """Forget cached distribution versions and re-read changed contract files (README,
@@ -678,8 +682,9 @@ class GuardedLoader:
         # even if the import failed (import.c ``import_ensure_initialized``), an empty shell
         # of the refused module. exec_module still checks when create_module was not called
         # (``importlib.reload``).
-        _prepare(self._contracts, self._registry)
-        _logged(check_before, spec.name, spec.origin, self._contracts, self._registry, find_importer(1))
+        refused = _decide(check_before, spec.name, spec.origin, self, find_importer(1))
+        if refused is not None:
+            raise refused
         self._checked = True
         create = getattr(self._real, "create_module", None)
         return None if create is None else create(spec)
@@ -690,9 +695,9 @@ class GuardedLoader:
         # such a run like an import by runpy's caller (under ``python -m`` only runpy frames
         # are on the stack, so the importer is None). Other callers only look at the code.
         if sys._getframe(1).f_globals.get("__name__") == "runpy":
-            importer = find_importer(1)
-            _prepare(self._contracts, self._registry)
-            _logged(check_before, fullname, self._origin, self._contracts, self._registry, importer, run=True)
+            refused = _decide(check_before, fullname, self._origin, self, find_importer(1), run=True)
+            if refused is not None:
+                raise refused
         return self._real.get_code(fullname)  # type: ignore[no-any-return,unused-ignore]
 
     def exec_module(self, module):  # type: (ModuleType) -> None
@@ -706,10 +711,44 @@ class GuardedLoader:
         if spec is not None:
             spec.loader = real
         if not self._checked:
-            _prepare(self._contracts, self._registry)
-            _logged(check_before, name, origin, self._contracts, self._registry, find_importer(1))
+            refused = _decide(check_before, name, origin, self, find_importer(1))
+            if refused is not None:
+                raise refused
         real.exec_module(module)
-        _logged(check_after, name, origin, self._contracts, self._registry, module)
+        refused = _decide(check_after, name, origin, self, module)
+        if refused is not None:
+            raise refused
+
+
+def _decide(check, name, origin, loader, subject, **options):
+    # type: (Any, str, str | None, GuardedLoader, object, **Any) -> BaseException | None
+    # Runs ``check`` for one load; returns what the loader must raise, or None. Raised from the
+    # loader's own frame, a refused import's traceback shows one frame of the hook, not the
+    # wording behind it (and import.c ``remove_importlib_frames`` drops importlib's frames
+    # from an ImportError's traceback).
+    try:
+        if check is check_before:
+            _prepare(loader._contracts, loader._registry)
+        _logged(check, name, origin, loader._contracts, loader._registry, subject, **options)
+    except Exception as error:
+        return refusal(name, error)
+    return None
+
+
+def refusal(name, error):  # type: (str, Exception) -> Exception
+    # What a failed check raises: a violation (or its warning, made an error by a filter) as
+    # it is, with the frames that worded it dropped; any other error as a violation of its own,
+    # rule ``hook.error`` (deciding failed, so the module is refused: fail closed), caused by it.
+    if isinstance(error, Warning) or (isinstance(error, ImportError) and hasattr(error, "violations")):
+        return error.with_traceback(None)
+    try:
+        from importspy_hook._failure import undecided
+
+        refused = undecided(name, error)  # type: Exception
+    except Exception:
+        refused = ImportError(name + " is refused: importspy_hook could not decide whether it may be imported")
+    refused.__cause__ = error
+    return refused
 
 
 def _prepare(contracts, registry):  # type: (Sequence[Plain], Registry) -> None
@@ -1043,6 +1082,21 @@ def host_os(platform):  # type: (str) -> str
 # recurse. The threads running a check now: a set of thread idents rather than a
 # threading.local subclass, which costs 40 us to create at the first protected import.
 _checking = set()  # type: set[int]
+
+
+def _after_fork_in_child():  # type: () -> None
+    # Only the thread that called fork() lives on in the child. A thread the child starts later
+    # may be given the ident of one that was running a check in the parent, and would then pass
+    # unchecked: keep the forking thread's own mark only.
+    ident = get_ident()
+    mine = ident in _checking
+    _checking.clear()
+    if mine:
+        _checking.add(ident)
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def enter_own_imports():  # type: () -> bool

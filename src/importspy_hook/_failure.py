@@ -183,18 +183,21 @@ def report_before(
     found: list[tuple[Plain, list[Violation]]] = []
     outer = enter_own_imports()
     try:
-        for phase in range(3):
-            for contract in contracts:
-                if phase == 0:
-                    violations = check_readable(contract) or check_importer_name(contract, importer)
-                elif phase == 1:
-                    violations = check_runtime(contract, snap)
-                else:
-                    violations = _check_members(contract, "importers.require", namespace, subject)
-                if violations:
-                    found.append((contract, violations))
+        # The names and the runtime run no user code: what they import is the hook's own.
+        for contract in contracts:
+            violations = check_readable(contract) or check_importer_name(contract, importer)
+            if violations:
+                found.append((contract, violations))
+        for contract in contracts:
+            violations = check_runtime(contract, snap)
+            if violations:
+                found.append((contract, violations))
     finally:
         leave_own_imports(outer)
+    for contract in contracts:
+        violations = _check_members(contract, "importers.require", namespace, subject)
+        if violations:
+            found.append((contract, violations))
     if found:
         if importer is not None:
             who = importer.describe()
@@ -220,11 +223,7 @@ def check_required(contracts: "Sequence[Plain]", found_importer: "ImporterFacts 
     importer = named(found_importer)
     subject = f"the importer {importer.name}" if importer is not None and importer.name else "the importer"
     namespace: Mapping[str, object] = importer.namespace if importer is not None else {}
-    outer = enter_own_imports()
-    try:
-        return not any(_check_members(c, "importers.require", namespace, subject) for c in contracts)
-    finally:
-        leave_own_imports(outer)
+    return not any(_check_members(c, "importers.require", namespace, subject) for c in contracts)
 
 
 def _check_members(
@@ -239,10 +238,15 @@ def _check_members(
     if members is None:
         return []
     # Imported here: only contracts with importers.require or provides need the structure
-    # checks, and every module imported at the first protected import costs (README, "Performance").
-    # Called while this thread is marked as running a check, so the import is the hook's own.
-    from importspy_hook._structure import check_members
-
+    # checks, and every module imported at the first protected import costs
+    # (docs/performance.rst). The import is the hook's own; the checks are not marked: they
+    # call user code (``__eq__``, properties, ``__wrapped__``, ``repr``), whose imports are
+    # checked as any other.
+    outer = enter_own_imports()
+    try:
+        from importspy_hook._structure import check_members
+    finally:
+        leave_own_imports(outer)
     return check_members(contract, section, namespace, subject)
 
 
@@ -266,17 +270,32 @@ def report_after(
     :returns: the violations that were only warned about.
     """
     found: list[tuple[Plain, list[Violation]]] = []
-    outer = enter_own_imports()
-    try:
-        for contract in contracts:
-            violations = _check_members(contract, "provides", module.__dict__, name)
-            if violations:
-                found.append((contract, violations))
-    finally:
-        leave_own_imports(outer)
+    for contract in contracts:
+        violations = _check_members(contract, "provides", module.__dict__, name)
+        if violations:
+            found.append((contract, violations))
     if found:
         return _report(f"{name} does not provide what its contract requires", name, origin, None, found, registry)
     return []
+
+
+def undecided(name: str, error: BaseException) -> "ContractViolation":
+    """The violation for a protected import whose check failed with ``error`` instead of
+    deciding: the import is refused (fail closed), under rule ``hook.error``."""
+    from importspy_hook._errors import ContractViolation
+
+    message = (
+        f"importspy_hook could not decide whether {name} may be imported ({type(error).__name__}: {error}), "
+        f"so the import is refused; if the error is not raised by code of yours that the check ran (a "
+        f"value's __eq__, a property), report it to importspy_hook with this traceback"
+    )
+    return ContractViolation(
+        f"{name} may not be imported: {message}",
+        name=name,
+        path=None,
+        importer=None,
+        violations=[violation("hook.error", message, "importspy_hook")],
+    )
 
 
 def violation_class(rule: str) -> "type[ContractViolation]":
