@@ -140,8 +140,8 @@ def load_registry(contracts: Sequence[str], extra: Sequence[str] = (), *, option
     # ImportSpy spymodels mapped to a module in the configuration are read with that module,
     # even when they lie in a contracts folder (as install() reads them).
     mapped = settings.importspy_contracts if settings is not None else {}
-    files, errors = load_files([*paths, *extra], skip={os.path.realpath(file) for file in mapped})
-    loaded: list[Any] = list(files)  # parsed contracts, and the plain data of shipped ones
+    files, errors = compiled_files([*paths, *extra], skip={os.path.realpath(file) for file in mapped})
+    loaded: list[Any] = list(files)  # compiled contracts, and the plain data of mapped and shipped ones
     if mapped:
         from importspy_hook._reading.importspy import load_spymodel
 
@@ -188,6 +188,53 @@ def configured_contracts(settings: Settings | None = None) -> list[str]:
 
     configured = (settings or configured_settings()).contracts
     return [] if configured == (_config.DEFAULT_CONTRACTS,) else list(configured)
+
+
+def compiled_files(paths: Iterable[str], skip: Iterable[str] = ()) -> tuple[list[Any], list[ContractError]]:
+    """Every contract named by ``paths`` through the compiled cache, as :func:`install` reads
+    them: a warm cache imports neither ruamel.yaml nor cattrs nor attrs. A file given twice is
+    read once, a file whose real path is in ``skip`` not at all; every problem is returned."""
+    from _importspy_hook_guard import compiled_items, contract_files, decode_compiled, module_of
+
+    errors: list[ContractError] = []
+    files: list[str] = []
+    seen: set[str] = set(skip)
+    for path in paths:
+        try:
+            found = contract_files(path)
+        except ContractError as exc:
+            errors.append(exc)
+            continue
+        for file in found:
+            key = os.path.realpath(file)
+            if key not in seen:
+                seen.add(key)
+                files.append(file)
+    items: list[Any] = []
+    for file, item in zip(files, compiled_items(files), strict=True):
+        if isinstance(item, ContractError):
+            errors.append(item)
+        elif isinstance(item, Exception):
+            errors.append(ContractError(file, f"cannot be read: {item}"))
+        else:
+            items.append(item)
+    owners: dict[str, str] = {}
+    for item in items:
+        module = module_of(item)
+        if any(c in module for c in "*?["):
+            continue
+        plain = decode_compiled(item) if isinstance(item, tuple) else item
+        if module in owners:
+            errors.append(
+                ContractError(
+                    plain["source"],
+                    f"module {module} already has a contract in {owners[module]}; merge the two files or remove one",
+                    plain["lines"].get("module", 1),
+                )
+            )
+        else:
+            owners[module] = plain["source"]
+    return items, errors
 
 
 def load_files(paths: Iterable[str], skip: Iterable[str] = ()) -> tuple[list[Contract], list[ContractError]]:

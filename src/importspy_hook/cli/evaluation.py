@@ -14,9 +14,7 @@ import os
 import sys
 import warnings
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-from attrs import frozen
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from _importspy_hook_guard import Registry, is_machinery
 from importspy_hook._errors import ContractViolation, ContractWarning, Violation
@@ -36,8 +34,7 @@ class TargetError(Exception):
     """A TARGET that cannot be checked: not found, not importable, or not governed by a contract."""
 
 
-@frozen
-class Target:
+class Target(NamedTuple):
     """A module to check: its dotted name, and the folder its top-level package lives in."""
 
     name: str
