@@ -49,6 +49,10 @@ if TYPE_CHECKING:
     # The facts runtime rules are checked against: ``(os, arch, machine, python,
     # python_key, implementation)``; ``_snapshot.Snapshot`` names them.
     Facts = tuple[str, str, str, str, tuple[int, int, int, int, int], str]
+    # What failed in one contract, as ``check_before`` found it: the contract's index, its
+    # importers failure (``importer_failure``), and the failures of every runtime alternative
+    # (``runtime_failures``) when none holds.
+    Failed = tuple[int, tuple[str, str | None] | None, list[list[tuple[str, str]]] | None]
 
 # The package's version (read by hatch; ``importspy_hook.__version__`` is this).
 __version__ = "0.1.0"
@@ -811,31 +815,37 @@ def check_before(name, origin, contracts, registry, importer, *, run=False):
     # type: (str, str | None, Sequence[Plain], Registry, ImporterFacts | None, bool) -> list[Violation]
     # Importer name, then runtime (no alternatives, or one without a failure), then importer
     # structure; raises or warns on a violation, and returns the violations only warned about.
+    # Each rule is evaluated once, here: what failed is handed to the wording side, which
+    # only words it (``_failure.report_before``).
     facts = host_facts()
     name_of_importer = importer[0] if importer is not None else None
     required = False
+    failed = None  # type: list[Failed] | None
     outer = enter_own_imports()
     try:
-        for contract in contracts:
+        for index, contract in enumerate(contracts):
+            refused = importer_failure(contract, name_of_importer)
             alternatives = contract["runtime"]  # type: Sequence[Plain]
-            if (
-                "unreadable" in contract
-                or importer_failure(contract, name_of_importer) is not None
-                or (alternatives and all(runtime_failures(rule, facts) for rule in alternatives))
-            ):
-                break
+            runtime = None  # type: list[list[tuple[str, str]]] | None
+            if alternatives:
+                runtime = []
+                for rule in alternatives:
+                    found = runtime_failures(rule, facts)
+                    if not found:
+                        runtime = None
+                        break
+                    runtime.append(found)
+            if "unreadable" in contract or refused is not None or runtime is not None:
+                failed = [*(failed or ()), (index, refused, runtime)]
             importers = contract["importers"]
             required = required or (importers is not None and importers["require"] is not None)
-        else:
-            if not required:
-                return []
     finally:
         leave_own_imports(outer)
-    from importspy_hook._failure import check_required, report_before
-
-    if required and check_required(contracts, importer):
+    if failed is None and not required:
         return []
-    return report_before(name, origin, contracts, registry, importer, run=run)
+    from importspy_hook._failure import report_before
+
+    return report_before(name, origin, contracts, registry, importer, failed or [], run=run)
 
 
 def check_after(name, origin, contracts, registry, module):

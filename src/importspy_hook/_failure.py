@@ -15,10 +15,8 @@ import sys
 
 from _importspy_hook_guard import check_before, enter_own_imports, find_importer, leave_own_imports
 from importspy_hook._snapshot import snapshot
-from importspy_hook._violations import check_importer_name, check_runtime, named, violation, where
+from importspy_hook._violations import importer_violations, named, runtime_violations, violation, where
 
-# No ``from __future__ import annotations`` here: this module is imported when a protected
-# import fails, where importing ``__future__`` would cost about 1.5 % of a bare start.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
@@ -27,7 +25,7 @@ if TYPE_CHECKING:
     from types import ModuleType
     from typing import Any, NoReturn
 
-    from _importspy_hook_guard import ImporterFacts, Registry
+    from _importspy_hook_guard import Failed, ImporterFacts, Registry
     from importspy_hook._errors import ContractViolation, Violation
     from importspy_hook._violations import Importer
 
@@ -168,32 +166,37 @@ def report_before(
     contracts: "Sequence[Plain]",
     registry: "Registry",
     found_importer: "ImporterFacts | None",
+    failed: "Sequence[Failed]",
     *,
     run: bool = False,
 ) -> "list[Violation]":
-    """The full ``check_before``: importer name, then runtime, then importer structure, each
-    violation worded; raise or warn when there is one.
+    """Word what ``check_before`` found failed (importer name, then runtime), then check the
+    importer's structure (``importers.require``, the one part the core does not evaluate);
+    raise or warn when there is a violation.
 
+    :param failed: the failures of each contract, as the core evaluated them; nothing is
+        evaluated again here.
     :returns: the violations that were only warned about.
     """
     importer = named(found_importer)
-    snap = snapshot()
     subject = f"the importer {importer.name}" if importer is not None and importer.name else "the importer"
     namespace: Mapping[str, object] = importer.namespace if importer is not None else {}
     found: list[tuple[Plain, list[Violation]]] = []
-    outer = enter_own_imports()
-    try:
-        # The names and the runtime run no user code: what they import is the hook's own.
-        for contract in contracts:
-            violations = check_readable(contract) or check_importer_name(contract, importer)
-            if violations:
-                found.append((contract, violations))
-        for contract in contracts:
-            violations = check_runtime(contract, snap)
-            if violations:
-                found.append((contract, violations))
-    finally:
-        leave_own_imports(outer)
+    if failed:
+        snap = snapshot()
+        outer = enter_own_imports()
+        try:
+            # Wording runs no user code: what it imports is the hook's own.
+            for index, refused, _ in failed:
+                contract = contracts[index]
+                violations = check_readable(contract) or importer_violations(contract, importer, refused)
+                if violations:
+                    found.append((contract, violations))
+            for index, _, runtime in failed:
+                if runtime is not None:
+                    found.append((contracts[index], runtime_violations(contracts[index], snap, runtime)))
+        finally:
+            leave_own_imports(outer)
     for contract in contracts:
         violations = _check_members(contract, "importers.require", namespace, subject)
         if violations:
@@ -215,15 +218,6 @@ def report_before(
             header = f"{name} may not be {verb} ({verb} by {who})"
         return _report(header, name, origin, importer, found, registry)
     return []
-
-
-def check_required(contracts: "Sequence[Plain]", found_importer: "ImporterFacts | None") -> bool:
-    """Whether the importer defines what every contract's ``importers.require`` asks for
-    (the rest of ``check_before`` has passed already)."""
-    importer = named(found_importer)
-    subject = f"the importer {importer.name}" if importer is not None and importer.name else "the importer"
-    namespace: Mapping[str, object] = importer.namespace if importer is not None else {}
-    return not any(_check_members(c, "importers.require", namespace, subject) for c in contracts)
 
 
 def _check_members(
