@@ -15,8 +15,6 @@ import sys
 
 from _importspy_hook_guard import CONTRACTS_VARIABLE, ON_VIOLATION_VARIABLE, module_of
 
-# No ``from __future__ import annotations`` here: this module is imported at start-up when a
-# contract has a problem, where importing ``__future__`` costs about 1.5 % of a bare start.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any

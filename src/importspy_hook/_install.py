@@ -14,9 +14,6 @@ from _importspy_hook_guard import ContractFinder, Registry, put_in_front
 from _importspy_hook_guard import installed_finder as installed
 from _importspy_hook_guard import remove_finder as remove
 
-# No ``from __future__ import annotations`` here: this module is imported at the first
-# protected import, where importing ``__future__`` costs about 1.5 % of a bare start
-# (README, "Performance"). Annotations that name type-only imports are quoted instead.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable

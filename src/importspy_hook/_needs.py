@@ -9,8 +9,6 @@ import sys
 
 from _importspy_hook_guard import enter_own_imports, leave_own_imports
 
-# No ``from __future__ import annotations`` here: this module is imported at start-up when a
-# registry has patterns other than ``prefix*``. Annotations that name type-only imports are quoted.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any

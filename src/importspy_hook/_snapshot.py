@@ -11,9 +11,6 @@ import sys
 
 from _importspy_hook_guard import enter_own_imports, host_facts, host_os, leave_own_imports
 
-# No ``from __future__ import annotations`` here: this module is imported when a contract
-# needs installed distributions checked, where ``__future__`` would cost about 1.5 % of a
-# bare start (README, "Performance").
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping

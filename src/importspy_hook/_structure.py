@@ -14,9 +14,6 @@ from _importspy_hook_guard import enter_own_imports, leave_own_imports
 from importspy_hook._errors import Violation
 from importspy_hook._violations import is_secret_name, where
 
-# No ``from __future__ import annotations`` here: this module is imported at start-up or at the
-# first protected import, where importing ``__future__`` costs about 1.5 % of a bare start
-# (README, "Performance"). Annotations that name type-only imports are quoted instead.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping, Sequence

@@ -73,8 +73,6 @@ from _importspy_hook_guard import (
     read_blob,
 )
 
-# No ``from __future__ import annotations`` here, as in the resident core: this module is
-# imported at start-up whenever a contract's entry is missing or stale.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable
