@@ -12,10 +12,8 @@ on a cache miss, ``_activation`` for a problem to report, ``_failure`` to word a
 # A top-level module beside the .pth file rather than a submodule of the package: importing
 # ``importspy_hook`` first would list the package's folder and load one more file at every
 # guarded start (about 0.15 ms, docs/performance.rst). For the same reason what start-up and a
-# passing import need is in this one module, with type comments instead of annotations
-# (annotations are built when each function is defined; ``from __future__ import
-# annotations`` imports ``__future__``, 1.5 % of a bare start) and plain tuples where a class
-# would only name fields.
+# passing import need is in this one module, typed with type comments, and plain tuples with
+# named index constants stand where a class would only name fields (docs/internals.rst).
 
 import marshal
 import os
@@ -64,6 +62,23 @@ CONTRACTS_VARIABLE = "IMPORTSPY_HOOK_CONTRACTS"
 ON_VIOLATION_VARIABLE = "IMPORTSPY_HOOK_ON_VIOLATION"
 ON_VIOLATION = ("raise", "warn")
 
+
+def contract_paths(value):  # type: (str) -> list[str]
+    # The one reading of IMPORTSPY_HOOK_CONTRACTS: paths separated by os.pathsep; an empty
+    # entry ("a::b", a trailing separator) names nothing.
+    return [path for path in value.split(os.pathsep) if path.strip()]
+
+
+def violation_mode(value):  # type: (str) -> str | None
+    # The one reading of IMPORTSPY_HOOK_ON_VIOLATION: "raise" or "warn" in any case, blank for
+    # each contract's own setting. Raises ValueError for anything else (the caller's policy
+    # decides what that does).
+    mode = value.strip().lower()
+    if mode and mode not in ON_VIOLATION:
+        raise ValueError(mode)
+    return mode or None
+
+
 # The values of both variables last activated. CPython runs .pth lines twice in some virtual
 # environments (cpython #75723: site.venv() and site.main() both add site-packages), and
 # site.addsitedir() runs them again whenever it is called: activate once per values.
@@ -83,16 +98,15 @@ def activate_from_environment():  # type: () -> None
         return
     _activated = values
     try:
-        mode = values[1].strip().lower() or None
-        if mode not in (None, *ON_VIOLATION):
+        try:
+            mode = violation_mode(values[1])
+        except ValueError:
             from importspy_hook._activation import unknown_mode
 
             unknown_mode(values[1])
             mode = None
         files = []  # type: list[str]
-        for path in contracts.split(os.pathsep):
-            if not path.strip():
-                continue  # "a::b" or a trailing separator: nothing was named there
+        for path in contract_paths(contracts):
             try:
                 files.extend(contract_files(path))
             except ValueError as exc:  # a ContractError, or a path the OS refuses (a NUL byte)
@@ -108,7 +122,7 @@ def activate_from_environment():  # type: () -> None
                 items.extend(refusing(file, item))
             else:
                 items.append(item)
-        exact = [m for m in map(module_of, items) if not ("*" in m or "?" in m or "[" in m)]
+        exact = [m for m in map(module_of, items) if not is_pattern(m)]
         if len(set(exact)) < len(exact):
             from importspy_hook._activation import without_duplicates
 
@@ -421,7 +435,7 @@ class Registry:
 
                     item = items[index] = to_plain(item)
                 module = str(item["module"])
-            if not ("*" in module or "?" in module or "[" in module):
+            if not is_pattern(module):
                 if module in exact:
                     from importspy_hook._activation import claimed_twice
 
@@ -452,11 +466,16 @@ class Registry:
         """Load every contract file in ``contracts`` (files and folders of ``*.yml``/``*.yaml``),
         through the compiled cache.
 
-        :raises ContractError: for the first file that cannot be used, or a missing path.
+        :raises ContractError: the first problem found (a file that cannot be used, a missing
+            path, two contracts for one module).
         """
-        from importspy_hook._reading.cache import compiled_contracts
+        from importspy_hook._reading.settings import Settings, collect
 
-        return cls(compiled_contracts(contracts), on_violation=on_violation)
+        paths = [contracts] if isinstance(contracts, (str, os.PathLike)) else list(contracts)
+        found, problems = collect(Settings([os.fspath(path) for path in paths], on_violation))
+        if problems:
+            raise problems[0]
+        return cls(found, on_violation=on_violation)
 
     @property
     def contracts(self):  # type: () -> tuple[Plain, ...]
@@ -502,6 +521,11 @@ class Registry:
     def __repr__(self):  # type: () -> str
         names = ", ".join(map(module_of, self._items[:5]))
         return f"<Registry of {len(self._items)} contracts: {names}{', ...' if len(self._items) > 5 else ''}>"
+
+
+def is_pattern(module):  # type: (str) -> bool
+    # Whether a contract's ``module`` is an fnmatch pattern rather than one exact name.
+    return "*" in module or "?" in module or "[" in module
 
 
 def module_of(item):  # type: (Item) -> str

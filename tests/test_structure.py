@@ -560,9 +560,21 @@ class TestUserCodeRunByAChecksIsChecked:
                     return "Setting()"
             MODE = Setting()
         """,
+        # As lazy_object_proxy.Proxy does: the value is made by a factory on first use.
+        "lazy proxy": """
+            class Proxy:
+                def __init__(self, factory):
+                    self._factory = factory
+                def __eq__(self, other):
+                    return self._factory() == other
+            def _make():
+                import payments.keys
+                return "live"
+            MODE = Proxy(_make)
+        """,
     }
 
-    @pytest.mark.parametrize("method", ["__eq__", "__repr__"])
+    @pytest.mark.parametrize("method", ["__eq__", "__repr__", "lazy proxy"])
     def test_import_made_by_user_code_inside_a_check_is_checked(self, project: Project, method: str) -> None:
         project.write({**self.BASE, "app/settings.py": self.SETTINGS[method]})
         result = project.run(

@@ -13,10 +13,11 @@ be read cannot be imported, while unrelated imports go on.
 import os
 import sys
 
-from _importspy_hook_guard import CONTRACTS_VARIABLE, ON_VIOLATION_VARIABLE, module_of
+from _importspy_hook_guard import CONTRACTS_VARIABLE, ON_VIOLATION_VARIABLE, is_pattern, module_of
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Iterable
     from typing import Any
 
     from _importspy_hook_guard import Item, Registry
@@ -146,12 +147,35 @@ def claimed_twice(module: str, first: "Item", second: "Item") -> None:
 
     :raises ContractError: when both are of one kind.
     """
+    problem = _second_claim(module, _decoded(first), _decoded(second))
+    if problem is not None:
+        raise problem
+
+
+def duplicate_claims(items: "Iterable[Item]") -> "list[ContractError]":
+    """Every contract that claims an exact module name a contract of the same kind claimed
+    before it (the one rule for "two contracts for one module")."""
+    owners: dict[tuple[str, object], Any] = {}
+    problems: list[ContractError] = []
+    for item in items:
+        module = module_of(item)
+        if is_pattern(module):  # patterns may overlap; exact names may not
+            continue
+        plain = _decoded(item)
+        first = owners.setdefault((module, plain.get("distribution")), plain)
+        if first is not plain:
+            problem = _second_claim(module, first, plain)
+            if problem is not None:
+                problems.append(problem)
+    return problems
+
+
+def _second_claim(module: str, one: "Any", two: "Any") -> "ContractError | None":
     from importspy_hook._errors import ContractError
 
-    one, two = _decoded(first), _decoded(second)
     if one.get("distribution") != two.get("distribution"):
-        return
-    raise ContractError(
+        return None
+    return ContractError(
         str(two["source"]),
         f"module {module} already has a contract in {one['source']}; merge the two files or remove one",
         two["lines"].get("module", 1),
@@ -170,7 +194,7 @@ def without_duplicates(items: "list[Item]") -> "list[Item]":
     claims: dict[str, list[Item]] = {}
     for item in items:
         module = module_of(item)
-        if not any(c in module for c in "*?["):  # patterns may overlap; exact names may not
+        if not is_pattern(module):  # patterns may overlap; exact names may not
             claims.setdefault(module, []).append(item)
     refusals: dict[str, Item] = {}
     for module, claimants in claims.items():

@@ -67,7 +67,6 @@ from _importspy_hook_guard import (
     RACY_NS,
     cache_entries,
     compiled_items,
-    contract_files,
     forget_cache_file,
     keyed_digest,
     read_blob,
@@ -79,7 +78,7 @@ if TYPE_CHECKING:
     from os import PathLike
     from typing import Any, Final
 
-    from _importspy_hook_guard import Compiled, Item
+    from _importspy_hook_guard import Compiled
 
     PathSpec = str | PathLike[str] | Iterable[str | PathLike[str]]
     # (size, st_mtime_ns, st_ctime_ns, st_ino, digest of the bytes, hashed at (ns)).
@@ -94,19 +93,6 @@ _STAT_KEY: "Final" = 4
 _UPDATE_BLOB: "Final" = 7
 # The same bound as ``_reading.document.MAX_BYTES``; a larger file fails to parse and is never cached.
 _MAX_BYTES = 1 << 20
-
-
-def compiled_contracts(paths: "PathSpec") -> "list[Item]":
-    """The compiled contracts of every contract file named by ``paths``.
-
-    :raises ContractError: for the first file that cannot be used, or a missing path.
-    """
-    found: list[Item] = []
-    for item in compiled_items(contract_files(paths)):
-        if isinstance(item, Exception):
-            raise item
-        found.append(item)
-    return found
 
 
 def compiled_contract(file: str) -> "dict[str, Any]":

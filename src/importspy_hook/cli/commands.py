@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from _importspy_hook_guard import __version__
+from _importspy_hook_guard import __version__, is_pattern
 from importspy_hook._errors import ContractError
+from importspy_hook._reading.settings import DEFAULT_CONTRACTS
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
@@ -32,7 +33,6 @@ EXIT_BROKEN = 1
 EXIT_USAGE = 2
 EXIT_INTERNAL = 3
 
-DEFAULT_CONTRACTS = "contracts"
 PROG = "importspy-hook"
 
 
@@ -137,32 +137,21 @@ def load_registry(contracts: Sequence[str], extra: Sequence[str] = (), *, option
                 f"no contracts folder at ./{DEFAULT_CONTRACTS} (the default); pass --contracts PATH, "
                 f"or run from the folder that holds {DEFAULT_CONTRACTS}/"
             )
-    # ImportSpy spymodels mapped to a module in the configuration are read with that module,
-    # even when they lie in a contracts folder (as install() reads them).
-    mapped = settings.importspy_contracts if settings is not None else {}
-    files, errors = compiled_files([*paths, *extra], skip={os.path.realpath(file) for file in mapped})
-    loaded: list[Any] = list(files)  # compiled contracts, and the plain data of mapped and shipped ones
-    if mapped:
-        from importspy_hook._reading.importspy import load_spymodel
+    # The configuration is honoured as install() reads it: spymodels mapped to a module,
+    # contracts that installed distributions ship, ignored names.
+    from importspy_hook._reading.settings import Settings, collect
 
-        for file, module in mapped.items():
-            try:
-                loaded.append(load_spymodel(file, module))
-            except ContractError as exc:
-                errors.append(exc)
-    if settings is not None and settings.entry_points:
-        from importspy_hook._reading.shipped import package_contracts
-
-        try:
-            loaded.extend(package_contracts())
-        except ContractError as exc:
-            errors.append(exc)
+    loaded, errors = collect(
+        Settings(
+            [*paths, *extra],
+            ignore=settings.ignore if settings is not None else (),
+            entry_points=settings is not None and settings.entry_points,
+            importspy_contracts=settings.importspy_contracts if settings is not None else None,
+        )
+    )
     if errors:
         raise ContractProblems(errors)
-    try:
-        return Registry(loaded, ignore=settings.ignore if settings is not None else ())
-    except ContractError as exc:  # a mapped spymodel and a contract govern one module
-        raise ContractProblems([exc]) from None
+    return Registry(loaded, ignore=settings.ignore if settings is not None else ())
 
 
 def configured_settings() -> Settings:
@@ -188,53 +177,6 @@ def configured_contracts(settings: Settings | None = None) -> list[str]:
 
     configured = (settings or configured_settings()).contracts
     return [] if configured == (_config.DEFAULT_CONTRACTS,) else list(configured)
-
-
-def compiled_files(paths: Iterable[str], skip: Iterable[str] = ()) -> tuple[list[Any], list[ContractError]]:
-    """Every contract named by ``paths`` through the compiled cache, as :func:`install` reads
-    them: a warm cache imports neither ruamel.yaml nor cattrs nor attrs. A file given twice is
-    read once, a file whose real path is in ``skip`` not at all; every problem is returned."""
-    from _importspy_hook_guard import compiled_items, contract_files, decode_compiled, module_of
-
-    errors: list[ContractError] = []
-    files: list[str] = []
-    seen: set[str] = set(skip)
-    for path in paths:
-        try:
-            found = contract_files(path)
-        except ContractError as exc:
-            errors.append(exc)
-            continue
-        for file in found:
-            key = os.path.realpath(file)
-            if key not in seen:
-                seen.add(key)
-                files.append(file)
-    items: list[Any] = []
-    for file, item in zip(files, compiled_items(files), strict=True):
-        if isinstance(item, ContractError):
-            errors.append(item)
-        elif isinstance(item, Exception):
-            errors.append(ContractError(file, f"cannot be read: {item}"))
-        else:
-            items.append(item)
-    owners: dict[str, str] = {}
-    for item in items:
-        module = module_of(item)
-        if any(c in module for c in "*?["):
-            continue
-        plain = decode_compiled(item) if isinstance(item, tuple) else item
-        if module in owners:
-            errors.append(
-                ContractError(
-                    plain["source"],
-                    f"module {module} already has a contract in {owners[module]}; merge the two files or remove one",
-                    plain["lines"].get("module", 1),
-                )
-            )
-        else:
-            owners[module] = plain["source"]
-    return items, errors
 
 
 def load_files(paths: Iterable[str], skip: Iterable[str] = ()) -> tuple[list[Contract], list[ContractError]]:
@@ -266,26 +208,10 @@ def load_files(paths: Iterable[str], skip: Iterable[str] = ()) -> tuple[list[Con
 
 
 def _duplicates(contracts: Iterable[Contract]) -> list[ContractError]:
+    from importspy_hook._activation import duplicate_claims
     from importspy_hook._reading.structuring import to_plain
 
-    owners: dict[str, str] = {}
-    errors = []
-    for contract in contracts:
-        plain = to_plain(contract)
-        module = plain["module"]
-        if any(c in module for c in "*?["):
-            continue
-        if module in owners:
-            errors.append(
-                ContractError(
-                    plain["source"],
-                    f"module {module} already has a contract in {owners[module]}; merge the two files or remove one",
-                    plain["lines"].get("module", 1),
-                )
-            )
-        else:
-            owners[module] = plain["source"]
-    return errors
+    return duplicate_claims([to_plain(contract) for contract in contracts])
 
 
 def _emit(text: str, output: str | None) -> None:
@@ -475,16 +401,12 @@ def list_(contracts: tuple[str, ...]) -> None:
     for contract in sorted(registry.contracts, key=lambda c: (c["module"], c["source"])):
         where = f"{contract['source']}:{contract['lines'].get('module', 1)}"
         checks = ", ".join(_checked_parts(contract)) or "-"
-        if not registry.contracts_for(contract["module"]) and not _is_pattern(contract["module"]):
+        if not registry.contracts_for(contract["module"]) and not is_pattern(contract["module"]):
             checks = "none: ignored by the configuration (ignore in [tool.importspy-hook])"
         rows.append((contract["module"], where, contract["on_violation"], checks))
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
     for row in rows:
         click.echo("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:3])) + "  " + row[3])
-
-
-def _is_pattern(module: str) -> bool:
-    return any(char in module for char in "*?[")
 
 
 def _checked_parts(contract: Any) -> list[str]:

@@ -16,7 +16,7 @@ import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from _importspy_hook_guard import Registry, is_machinery
+from _importspy_hook_guard import Registry, is_machinery, is_pattern
 from importspy_hook._errors import ContractViolation, ContractWarning, Violation
 from importspy_hook._install import install
 from importspy_hook._snapshot import snapshot
@@ -81,7 +81,7 @@ def runtime_report(registry: Registry) -> Report:
     outcomes = []
     for contract in registry.contracts:
         module = contract["module"]
-        if not any(char in module for char in "*?[") and not registry.contracts_for(module):
+        if not is_pattern(module) and not registry.contracts_for(module):
             continue  # ignored by the configuration: the hook never checks it
         violations = check_runtime(contract, snap)
         findings = _findings(registry, contract, contract["module"], None, violations)
