@@ -710,7 +710,7 @@ class GuardedLoader:
         # even if the import failed (import.c ``import_ensure_initialized``), an empty shell
         # of the refused module. exec_module still checks when create_module was not called
         # (``importlib.reload``).
-        refused = _decide(check_before, spec.name, spec.origin, self, find_importer(1))
+        refused = _decide(True, spec.name, spec.origin, self, find_importer(1))
         if refused is not None:
             raise refused
         self._checked = True
@@ -723,7 +723,7 @@ class GuardedLoader:
         # such a run like an import by runpy's caller (under ``python -m`` only runpy frames
         # are on the stack, so the importer is None). Other callers only look at the code.
         if sys._getframe(1).f_globals.get("__name__") == "runpy":
-            refused = _decide(check_before, fullname, self._origin, self, find_importer(1), run=True)
+            refused = _decide(True, fullname, self._origin, self, find_importer(1), run=True)
             if refused is not None:
                 raise refused
         return self._real.get_code(fullname)  # type: ignore[no-any-return,unused-ignore]
@@ -739,25 +739,35 @@ class GuardedLoader:
         if spec is not None:
             spec.loader = real
         if not self._checked:
-            refused = _decide(check_before, name, origin, self, find_importer(1))
+            refused = _decide(True, name, origin, self, find_importer(1))
             if refused is not None:
                 raise refused
         real.exec_module(module)
-        refused = _decide(check_after, name, origin, self, module)
+        refused = _decide(False, name, origin, self, module)
         if refused is not None:
             raise refused
 
 
-def _decide(check, name, origin, loader, subject, **options):
-    # type: (Any, str, str | None, GuardedLoader, object, **Any) -> BaseException | None
-    # Runs ``check`` for one load; returns what the loader must raise, or None. Raised from the
+def _decide(before, name, origin, loader, subject, **options):
+    # type: (bool, str, str | None, GuardedLoader, object, **Any) -> BaseException | None
+    # Runs the checks before the module's code runs (``subject``: the importer) or after it
+    # (``subject``: the module) for one load; returns what the loader must raise, or None. Raised from the
     # loader's own frame, a refused import's traceback shows one frame of the hook, not the
     # wording behind it (and import.c ``remove_importlib_frames`` drops importlib's frames
     # from an ImportError's traceback).
     try:
-        if check is check_before:
+        if before:
             _prepare(loader._contracts, loader._registry)
-        _logged(check, name, origin, loader._contracts, loader._registry, subject, **options)
+        check = check_before if before else check_after  # type: Any
+        if sys.modules.get("logging") is not None:
+            # Nobody can listen to a logger before ``logging`` is imported, and importing it
+            # costs milliseconds: until some other code imports it, this is one dict lookup.
+            from importspy_hook._failure import debug_logger, logged
+
+            if debug_logger() is not None:
+                logged(check, before, name, origin, loader._contracts, loader._registry, subject, **options)
+                return None
+        check(name, origin, loader._contracts, loader._registry, subject, **options)
     except Exception as error:
         return refusal(name, error)
     return None
@@ -815,18 +825,6 @@ def __tracebackhide__(excinfo):  # type: (Any) -> bool
     from importspy_hook._failure import is_violation
 
     return is_violation(excinfo)
-
-
-def _logged(check, *args, **options):  # type: (Any, *Any, **Any) -> None
-    # Nobody can listen to a logger before ``logging`` is imported, and importing it costs
-    # milliseconds: until some other code imports it, this is one dict lookup.
-    if sys.modules.get("logging") is not None:
-        from importspy_hook._failure import debug_logger, logged
-
-        if debug_logger() is not None:
-            logged(check, *args, **options)
-            return
-    check(*args, **options)
 
 
 # -- The checks on the path of an import that passes -------------------------------------

@@ -13,7 +13,7 @@ importer, rule ids).
 
 import sys
 
-from _importspy_hook_guard import check_before, enter_own_imports, find_importer, leave_own_imports
+from _importspy_hook_guard import enter_own_imports, find_importer, leave_own_imports
 from importspy_hook._snapshot import snapshot
 from importspy_hook._violations import importer_violations, named, runtime_violations, violation, where
 
@@ -125,9 +125,15 @@ def debug_logger() -> "Logger | None":
 
 
 def logged(
-    check: "Callable[..., list[Violation]]", name: str, origin: str | None, *args: "Any", **options: "Any"
+    check: "Callable[..., list[Violation]]",
+    before: bool,
+    name: str,
+    origin: str | None,
+    *args: "Any",
+    **options: "Any",
 ) -> None:
-    """Run ``check`` (the core's ``check_before`` or ``_check_after``) and log its decision at DEBUG."""
+    """Run ``check`` (the core's ``check_before``, ``before`` true, whose last argument is the
+    importer, or ``check_after``) and log its decision at DEBUG."""
     log = debug_logger()
     if log is None:
         check(name, origin, *args, **options)
@@ -135,10 +141,10 @@ def logged(
     # Imported here: time is built in and cheap, but only the DEBUG log needs it.
     from time import perf_counter
 
-    phase = "before it ran" if check is check_before else "after it ran"
-    importer = named(args[-1]) if check is check_before else None
+    phase = "before it ran" if before else "after it ran"
+    importer = named(args[-1]) if before else None
     who = ""
-    if check is check_before:
+    if before:
         who = f" by {importer.name or '<unnamed code>'}" if importer is not None else " by code outside any module"
     started = perf_counter()
     try:
