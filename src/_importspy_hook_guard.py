@@ -811,19 +811,26 @@ def _decide(before, name, origin, loader, subject, **options):
     try:
         if before:
             _prepare(loader._contracts, loader._registry)
-        check = check_before if before else check_after  # type: Any
-        if sys.modules.get("logging") is not None:
-            # Nobody can listen to a logger before ``logging`` is imported, and importing it
-            # costs milliseconds: until some other code imports it, this is one dict lookup.
-            from importspy_hook._failure import debug_logger, logged
-
-            if debug_logger() is not None:
-                logged(check, before, name, origin, loader._contracts, loader._registry, subject, **options)
-                return None
-        check(name, origin, loader._contracts, loader._registry, subject, **options)
+        run_checks(before, name, origin, loader._contracts, loader._registry, subject, **options)
     except Exception as error:
         return refusal(name, error)
     return None
+
+
+def run_checks(before, name, origin, contracts, registry, subject, **options):
+    # type: (bool, str, str | None, Sequence[Plain], Registry, object, **Any) -> None
+    # ``check_before`` or ``check_after``, logged at DEBUG when someone listens; raises the
+    # violation (or its warning, under an error filter).
+    check = check_before if before else check_after  # type: Any
+    if sys.modules.get("logging") is not None:
+        # Nobody can listen to a logger before ``logging`` is imported, and importing it
+        # costs milliseconds: until some other code imports it, this is one dict lookup.
+        from importspy_hook._failure import debug_logger, logged
+
+        if debug_logger() is not None:
+            logged(check, before, name, origin, contracts, registry, subject, **options)
+            return
+    check(name, origin, contracts, registry, subject, **options)
 
 
 def refusal(name, error):  # type: (str, Exception) -> Exception

@@ -192,7 +192,9 @@ runtime:
         )
         assert result.returncode == 0, result.output
         assert "MYMOD 1" in result.stdout, result.output
-        assert "WARNED True" in result.stdout
+        # A wildcard never covers the standard library, so "*" governs none of what the check
+        # imported; the other patterns name one of those modules and are warned about.
+        assert f"WARNED {pattern != '*'}" in result.stdout
         assert "WORKS PackageNotFoundError a" in result.stdout
 
     def test_module_a_check_did_not_need_stays_guarded(self, project: Project) -> None:
