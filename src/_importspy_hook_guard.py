@@ -804,10 +804,10 @@ class GuardedLoader:
 def _decide(before, name, origin, loader, subject, **options):
     # type: (bool, str, str | None, GuardedLoader, object, **Any) -> BaseException | None
     # Runs the checks before the module's code runs (``subject``: the importer) or after it
-    # (``subject``: the module) for one load; returns what the loader must raise, or None. Raised from the
-    # loader's own frame, a refused import's traceback shows one frame of the hook, not the
-    # wording behind it (and import.c ``remove_importlib_frames`` drops importlib's frames
-    # from an ImportError's traceback).
+    # (``subject``: the module) for one load; returns what the loader must raise, or None.
+    # Raised from the loader's own frame, a refused import's traceback shows one frame of the
+    # hook, not the wording behind it (and import.c ``remove_importlib_frames`` drops
+    # importlib's frames from an ImportError's traceback).
     try:
         if before:
             _prepare(loader._contracts, loader._registry)

@@ -99,10 +99,15 @@ def _check_section(
         }
         if missing:
             # Imported here: only an importer that has not yet defined a required member needs
-            # its source read.
-            from importspy_hook.static.running import check_written
+            # its source read. Reading it runs no user code, so all it imports (ast, re, the
+            # facts cache) is the hook's own, like the import machinery's.
+            outer = enter_own_imports()
+            try:
+                from importspy_hook.static.running import check_written
 
-            found = check_written(contract, section, members, base, source, subject, missing, importer)
+                found = check_written(contract, section, members, base, source, subject, missing, importer)
+            finally:
+                leave_own_imports(outer)
             if found is None:
                 checker.note = (
                     f" (the importer has no source file to read, {source}, so only what it defined "
