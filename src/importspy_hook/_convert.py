@@ -198,77 +198,86 @@ def _structure_regex(value: object, _: type) -> Regex:
     risk = regex_risk(parsed.pattern)
     if risk:
         raise ValueError(
-            f"{quoted(text)} {risk}; rewrite it without nested repetition, back-references "
-            f"or more than three unbounded repetitions"
+            f"{quoted(text)} {risk}; rewrite it without a repetition inside a repetition, without "
+            f"back-references, and with at most three unbounded repetitions"
         )
     return Regex(text)
 
 
 def regex_risk(pattern: str) -> str | None:
-    """Why ``pattern`` could take exponential time on a crafted value, or ``None``.
+    """Why ``pattern`` could take too long to match a crafted value, or ``None``.
 
-    Refused: back-references, and a repetition (``*``, ``+``, ``{m,n}`` with ``n > 1``)
-    around another repetition or an alternation: the shapes of catastrophic backtracking.
-    Also refused: repetitions in sequence whose combined ways to split a value exceed
-    ``4 * (MAX_MATCHED_CHARS + 1) ** 3``: ``a*a*a*a*b`` backtracks in about ``n**4 / 24``
-    steps (seconds at 256 characters, hours at 4096), so at most three unbounded repetitions
-    are accepted, plus small bounded ones (``b?``, ``[0-9]{1,3}``); the worst accepted shape
-    measured, ``a*?a*?a*?a?a?b`` on 256 characters, took 0.15 s.
+    ``re`` backtracks: its work on one value is bounded by the number of ways the pattern's
+    choice points (repetitions, optional parts, alternatives, look-arounds) can be taken,
+    times the pattern's length. That number is counted here from the parsed pattern, for
+    values of at most ``MAX_MATCHED_CHARS`` characters, without looking at which characters
+    each part accepts (so it only over-counts): a sequence multiplies, an alternation adds,
+    and a repetition of a body with ``w`` ways taken up to ``n`` times has ``w ** n`` ways
+    (just ``n + 1`` when the body has one way), however it is written: greedy, lazy,
+    possessive, inside an atomic group or a look-around. A pattern is refused when the count
+    exceeds ``(MAX_MATCHED_CHARS + 1) ** 3``: three unbounded repetitions in sequence
+    (``[a-z]+-[a-z]+-[0-9]+``) are accepted; ``(?:a?a?)+b``, ``(a?){28}a{28}`` and
+    ``(?>(a+)+b)`` are not. Back-references are refused outright.
     """
     try:
         parser: Any = re._parser  # type: ignore[attr-defined]
     except AttributeError:  # Python 3.10
         import sre_parse as parser
-    tree = parser.parse(pattern)
+    limit = (MAX_MATCHED_CHARS + 1) ** 3
+    # Counts above the limit are saturated at ``limit + 1``, so no count grows into a huge int.
+    over = limit + 1
 
-    def ways(items: Any) -> int:
-        # How many ways a value can be split among the repetitions: sequences multiply,
-        # alternatives add.
+    def sequence(items: Any) -> int:
         total = 1
         for op, arg in items:
-            name = str(op)
-            if name.endswith("REPEAT"):
-                total *= (min(arg[1], MAX_MATCHED_CHARS) + 1) * ways(arg[2])
-            elif name == "BRANCH":
-                total *= sum(ways(branch) for branch in arg[1])
-            elif isinstance(arg, (tuple, list)):
-                for part in arg:
-                    if hasattr(part, "data"):
-                        total *= ways(part)
+            total = min(over, total * node(str(op), arg))
+            if total == over:
+                break
         return total
 
-    def walk(items: Any, inside_repeat: bool) -> str | None:
-        for op, arg in items:
-            name = str(op)
-            if name in ("GROUPREF", "GROUPREF_EXISTS"):
-                return "uses a back-reference"
-            if name.endswith("REPEAT"):
-                _, high, body = arg
-                if inside_repeat and high > 1:
-                    return "nests one repetition inside another"
-                found = walk(body, inside_repeat or high > 1)
-                if found:
-                    return found
-                continue
-            if name == "BRANCH":
-                if inside_repeat:
-                    return "repeats an alternation"
-                for branch in arg[1]:
-                    found = walk(branch, inside_repeat)
-                    if found:
-                        return found
-                continue
-            for part in arg if isinstance(arg, (tuple, list)) else ():
-                if hasattr(part, "data"):
-                    found = walk(part, inside_repeat)
-                    if found:
-                        return found
-        return None
+    def node(name: str, arg: Any) -> int:
+        if name in ("GROUPREF", "GROUPREF_EXISTS", "GROUPREF_IGNORE", "GROUPREF_LOC_IGNORE", "GROUPREF_UNI_IGNORE"):
+            raise _BackReference
+        if name.endswith("REPEAT"):
+            low, high, body = int(arg[0]), int(arg[1]), arg[2]
+            ways = sequence(body)
+            # A value has room for MAX_MATCHED_CHARS passes that match something, and ``re``
+            # ends a repetition at its first empty pass beyond the minimum.
+            most = max(low, min(high, MAX_MATCHED_CHARS))
+            if ways == 1:
+                return min(over, most - low + 1)
+            total, power = 0, 1
+            for count in range(most + 1):
+                if count >= low:
+                    total = min(over, total + power)
+                power = min(over, power * ways)
+                if total == over:
+                    break
+            return total
+        if name == "BRANCH":
+            return min(over, sum(sequence(branch) for branch in arg[1]))
+        if name == "SUBPATTERN":
+            return sequence(arg[-1])
+        if name == "ATOMIC_GROUP":
+            return sequence(arg)
+        if name in ("ASSERT", "ASSERT_NOT"):
+            return sequence(arg[1])
+        return 1
 
-    found = walk(tree, False)
-    if found is None and ways(tree) > 4 * (MAX_MATCHED_CHARS + 1) ** 3:
-        return "has too many repetitions in sequence to match in bounded time"
-    return found
+    try:
+        count: int = sequence(parser.parse(pattern))
+    except _BackReference:
+        return "uses a back-reference"
+    if count > limit:
+        return (
+            f"has repetitions that can split a value of {MAX_MATCHED_CHARS} characters in more than "
+            f"{limit:,} ways, so matching it could take minutes"
+        )
+    return None
+
+
+class _BackReference(Exception):
+    pass
 
 
 def _structure_specifier(value: object, _: type) -> Specifier:
@@ -594,7 +603,8 @@ def _position(document: Document, path: tuple[object, ...], kind: str) -> tuple[
 
 def to_plain(contract: Contract) -> dict[str, Any]:
     """The plain data of a contract: what the checks read and the compiled cache stores."""
-    return converter.unstructure(contract)  # type: ignore[no-any-return]
+    plain: dict[str, Any] = converter.unstructure(contract)
+    return plain
 
 
 __all__ = ["converter", "quoted_list", "structure_document", "to_plain"]
