@@ -3,6 +3,10 @@
 Contracts are YAML files keyed by module name; :func:`install` puts a ``sys.meta_path``
 finder in front of the import system that checks the importer, the platform and what the
 modules define, before a protected module's code runs.
+
+PYTEST_DONT_REWRITE: pytest marks the packages of its plugins for assertion rewriting and
+warns about any it finds imported already, which drop-in activation always does; this
+package has no assertions for pytest to rewrite.
 """
 
 # This package's own module is its resident core. With drop-in activation (importspy_hook.pth)

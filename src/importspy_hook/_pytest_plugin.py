@@ -3,10 +3,13 @@
 pytest loads this module in every session of an environment where importspy_hook is
 installed, enabled or not, so it imports nothing at load time beyond ``importspy_hook``'s
 light package ``__init__``: contracts are read only when the option or the ini setting
-``importspy_hook = true`` turns the hook on.
+``importspy_hook = true`` turns the hook on. When drop-in activation installed the hook
+already, the plugin only puts it back in front of pytest's assertion rewriter.
 """
 
 from __future__ import annotations
+
+import sys
 
 import pytest
 
@@ -34,6 +37,7 @@ def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
     # The earliest hook a plugin from an entry point gets: before conftest.py files and test
     # modules are imported, so their imports are guarded too.
     if not (early_config.known_args_namespace.importspy_hook or early_config.getini("importspy_hook")):
+        _guard_in_front_of_the_rewriter()
         return
     # Imported here: only an enabled session reads settings and contracts.
     from ._config import load_registry, resolve
@@ -47,6 +51,19 @@ def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
         raise pytest.UsageError(f"importspy-hook: {exc}") from None
     early_config.stash[_installed] = installation
     early_config.add_cleanup(installation.uninstall)
+
+
+def _guard_in_front_of_the_rewriter() -> None:
+    # With drop-in activation the finder is in place before pytest starts, and pytest then
+    # puts its assertion rewriter first on sys.meta_path (before this hook runs): conftest
+    # and test modules would be loaded by the rewriter without their contract checks. Back
+    # in front, the finder finds their specs through the rewriter and wraps its loader, so
+    # that assertions are still rewritten.
+    from ._finder import installed, put_in_front
+
+    finder = installed()
+    if finder is not None and sys.meta_path[0] is not finder:
+        put_in_front(finder.registry)
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:
