@@ -7,6 +7,7 @@ import pytest
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from _pytest.pytester import Pytester
+
     from conftest import Environment, Project
 
 pytest_plugins = ["pytester"]

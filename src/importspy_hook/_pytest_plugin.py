@@ -59,11 +59,11 @@ def _guard_in_front_of_the_rewriter() -> None:
     # and test modules would be loaded by the rewriter without their contract checks. Back
     # in front, the finder finds their specs through the rewriter and wraps its loader, so
     # that assertions are still rewritten.
-    from ._finder import installed, put_in_front
+    from . import _installed, _put_in_front
 
-    finder = installed()
+    finder = _installed()
     if finder is not None and sys.meta_path[0] is not finder:
-        put_in_front(finder.registry)
+        _put_in_front(finder.registry)
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:
