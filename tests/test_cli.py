@@ -717,6 +717,57 @@ class TestInit:
         assert forced.returncode == 0
         assert "- name: scale" in (project.root / "contracts" / "toolkit.yml").read_text(encoding="utf-8")
 
+    def test_init_writes_class_attribute_annotations_and_instance_attributes(self, project: Project) -> None:
+        module = """
+            class Shape:
+                sides: int = 0
+                def __init__(self) -> None:
+                    self.color = "red"
+                    self._hidden = 1
+        """
+        project.write({"shapes.py": module})
+        assert cli_run(project, "init", "shapes").returncode == 0
+        contract = (project.root / "contracts" / "shapes.yml").read_text(encoding="utf-8")
+        assert "{name: sides, scope: class, annotation: int}" in contract
+        assert "{name: color, scope: instance}" in contract
+        assert "_hidden" not in contract
+        check = cli_run(project, "check", "shapes")
+        assert check.returncode == 0, check.stdout + check.stderr
+        project.write({"shapes.py": module.replace("self.color", "self.colour")})
+        assert cli_run(project, "check", "shapes").returncode == 1
+
+    def test_init_never_copies_values_of_secret_looking_names(self, project: Project) -> None:
+        secret = "sk-live-Zq9-never-in-a-file"
+        project.write(
+            {
+                "settings.py": f"""
+                    import os
+                    API_TOKEN = os.environ.get("API_TOKEN")
+                    SECRET_KEY = "{secret}-1"
+                    DATABASE_PASSWORD = "{secret}-2"
+                    DB_PASS = "{secret}-3"
+                    BROKER = "amqp://user:{secret}@rabbit/"
+                    MODE = "live"
+                """
+            }
+        )
+        done = cli_run(project, "init", "settings", env={"API_TOKEN": secret})
+        assert done.returncode == 0, done.stderr
+        contract = (project.root / "contracts" / "settings.yml").read_text(encoding="utf-8")
+        assert secret not in contract + done.stdout + done.stderr
+        assert "{name: SECRET_KEY}" in contract
+        assert '{name: MODE, value: "live"}' in contract
+
+    def test_init_names_the_contract_to_check_when_written_outside_contracts(self, project: Project) -> None:
+        project.write({"toolkit.py": self.MODULE})
+        done = cli_run(project, "init", "toolkit", "--output", "policy/toolkit.yml")
+        assert done.returncode == 0, done.stderr
+        assert "check toolkit --contracts policy/toolkit.yml" in done.stderr
+        contract = (project.root / "policy" / "toolkit.yml").read_text(encoding="utf-8")
+        assert "importspy-hook check toolkit --contracts policy/toolkit.yml" in contract
+        check = cli_run(project, "check", "toolkit", "--contracts", "policy/toolkit.yml")
+        assert check.returncode == 0, check.stdout + check.stderr
+
     def test_init_of_a_module_that_cannot_be_imported_exits_2(self, project: Project) -> None:
         done = cli_run(project, "init", "no_such_module")
         assert done.returncode == 2

@@ -16,7 +16,7 @@ from . import _runtime_failures as runtime_failures
 # import fails, where importing ``__future__`` would cost about 1.5 % of a bare start.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Collection, Iterable, Mapping, Sequence
     from re import Pattern
     from typing import Any
 
@@ -71,8 +71,13 @@ def named(found: "_ImporterFacts | None") -> "Importer | None":
     return Importer(found)
 
 
-# Names that are treated as secret in messages even when the contract does not say so.
-_SECRET_HINTS = ("KEY", "TOKEN", "SECRET", "PASSW", "CREDENTIAL", "PRIVATE", "AUTH", "COOKIE", "SESSION")
+# Names that are treated as secret in messages even when the contract does not say so
+# (README and docs/guarantees.rst list them). Matched anywhere in the upper-cased name, so a
+# few harmless names (BYPASS, KEYBOARD) are hidden too: hiding too much costs a less helpful
+# message, showing too much a leaked credential.
+_SECRET_HINTS = (
+    "KEY", "TOKEN", "SECRET", "PASS", "PWD", "CREDENTIAL", "PRIVATE", "AUTH", "COOKIE", "SESSION", "DSN",
+)  # fmt: skip
 _SHOWN_CHARS = 60
 
 
@@ -139,16 +144,19 @@ def check_importer_name(contract: "Plain", importer: "Importer | None") -> "list
     return [violation(rule, text, at)]
 
 
-def check_runtime(contract: "Plain", snap: "Snapshot") -> "list[Violation]":
-    """``runtime``: one mapping, or alternatives of which at least one must hold."""
+def check_runtime(contract: "Plain", snap: "Snapshot", marked: "Collection[str]" = ()) -> "list[Violation]":
+    """``runtime``: one mapping, or alternatives of which at least one must hold.
+
+    ``marked``: the variables any contract marks secret (:func:`secret_variables`).
+    """
     alternatives: Sequence[Plain] = contract["runtime"]
     if not alternatives:
         return []
     if len(alternatives) == 1:
-        return _check_alternative(contract, alternatives[0], 0, snap, "runtime")
+        return _check_alternative(contract, alternatives[0], 0, snap, "runtime", marked)
     collected: list[Violation] = []
     for index, alternative in enumerate(alternatives):
-        found = _check_alternative(contract, alternative, index, snap, f"runtime[{index}]")
+        found = _check_alternative(contract, alternative, index, snap, f"runtime[{index}]", marked)
         if not found:
             return []
         collected.extend(found)
@@ -159,7 +167,9 @@ def check_runtime(contract: "Plain", snap: "Snapshot") -> "list[Violation]":
     return [violation(first.rule, lead + first.message, first.contract), *rest]
 
 
-def _check_alternative(contract: "Plain", rule: "Plain", index: int, snap: "Snapshot", label: str) -> "list[Violation]":
+def _check_alternative(
+    contract: "Plain", rule: "Plain", index: int, snap: "Snapshot", label: str, marked: "Collection[str]"
+) -> "list[Violation]":
     found: list[Violation] = []
     base = f"runtime/{index}"
     for rule_id, key in runtime_failures(rule, snap):
@@ -171,7 +181,7 @@ def _check_alternative(contract: "Plain", rule: "Plain", index: int, snap: "Snap
             )
         elif rule_id.startswith("runtime.env."):
             at = where(contract, f"{base}/env/{key}")
-            text = f"{label}.env.{key} in {at} {_env_text(key, rule['env'][key], snap.environ.get(key))}"
+            text = f"{label}.env.{key} in {at} {_env_text(key, rule['env'][key], snap.environ.get(key), marked)}"
         elif rule_id.startswith("runtime.packages."):
             at = where(contract, f"{base}/packages/{key}")
             text = f"{label}.packages.{key} in {at} {_package_text(key, rule['packages'][key], snap)}"
@@ -183,36 +193,62 @@ def _check_alternative(contract: "Plain", rule: "Plain", index: int, snap: "Snap
     return found
 
 
-def is_secret_name(name: str, rule: "Plain | None" = None) -> bool:
-    """Whether values of variable ``name`` must never be shown."""
-    if rule is not None and rule.get("secret"):
+def is_secret_name(name: str, rule: "Plain | None" = None, marked: "Collection[str]" = ()) -> bool:
+    """Whether values of variable ``name`` must never be shown: a secret-looking name, or one
+    that ``rule`` or any contract (``marked``: :func:`secret_variables`) marks ``secret``."""
+    if (rule is not None and rule.get("secret")) or name in marked:
         return True
     upper = name.upper()
     return any(hint in upper for hint in _SECRET_HINTS)
 
 
-def _shown(name: str, rule: "Plain", value: str, denial: str = "it is not") -> str:
-    if is_secret_name(name, rule):
+def has_credentials(value: "str | None") -> bool:
+    """Whether ``value`` is a URL with a user part (``scheme://user:password@host``), which is
+    never shown whatever the variable is called (``DATABASE_URL``, ``BROKER``)."""
+    if not value or "://" not in value:
+        return False
+    authority = value.partition("://")[2].partition("/")[0]
+    return "@" in authority
+
+
+def secret_variables(contracts: "Iterable[Plain]") -> frozenset[str]:
+    """The variables any of ``contracts`` marks ``secret: true``: secret is a property of the
+    variable, so another contract's rule on it never shows its value either."""
+    return frozenset(
+        name
+        for contract in contracts
+        for alternative in contract.get("runtime") or ()
+        for name, rule in (alternative.get("env") or {}).items()
+        if rule.get("secret")
+    )
+
+
+def _shown(secret: bool, value: str, denial: str = "it is not") -> str:
+    if secret:
         return f"{denial} (the value is secret and not shown)"
     if len(value) > _SHOWN_CHARS:
         return f"it is {quoted(value[:_SHOWN_CHARS])}... ({len(value)} characters)"
     return f"it is {quoted(value)}"
 
 
-def _env_text(name: str, rule: "Plain", value: str | None) -> str:
+def _env_text(name: str, rule: "Plain", value: str | None, marked: "Collection[str]" = ()) -> str:
     failed = env_failure(rule, value)
     if failed == "absent":
         return f"requires {name} to be unset, but it is set; unset {name}"
     if failed == "required" or value is None:
         return f"requires {name} to be set, and it is not; set {name}"
+    expected_values = [rule.get("equals"), *(rule.get("one_of") or ())]
+    secret = is_secret_name(name, rule, marked) or any(map(has_credentials, [value, *expected_values]))
     if failed == "equals":
-        expected = "its expected value" if is_secret_name(name, rule) else quoted(rule["equals"])
-        return f"requires {name} to be {expected}, but {_shown(name, rule, value)}"
+        expected = "its expected value" if secret else quoted(rule["equals"])
+        return f"requires {name} to be {expected}, but {_shown(secret, value)}"
     if failed == "one_of":
         one_of: Sequence[str] = rule["one_of"]
-        expected = "one of its expected values" if is_secret_name(name, rule) else f"one of {quoted_list(one_of)}"
-        return f"requires {name} to be {expected}, but {_shown(name, rule, value)}"
-    return f"requires {name} to match {quoted(rule['matches'])} in full, but {_shown(name, rule, value, 'it does not')}"
+        expected = "one of its expected values" if secret else f"one of {quoted_list(one_of)}"
+        return f"requires {name} to be {expected}, but {_shown(secret, value)}"
+    # A pattern can spell its secret out (``^sk-live-1234$``): withheld with the value.
+    pattern = "its pattern" if secret else quoted(rule["matches"])
+    return f"requires {name} to match {pattern} in full, but {_shown(secret, value, 'it does not')}"
 
 
 def _package_text(name: str, rule: "Plain", snap: "Snapshot") -> str:

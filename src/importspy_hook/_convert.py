@@ -327,19 +327,19 @@ def _structure_python(value: object, _: type) -> PythonSpec:
 
 def _structure_env_text(value: object, _: type) -> EnvText:
     if not isinstance(value, str):
-        raise TypeError(
-            f"expected text, got {describe(value)}; the environment holds only text, so quote it"
-            + f': "{_yaml_spelling(value)}"'
-        )
+        raise TypeError(f"expected text, got {_unquoted(value)}")
     return EnvText(value)
 
 
-def _yaml_spelling(value: object) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
+def _unquoted(value: object) -> str:
+    # An expected value written without quotes may be a secret (an API key of digits): a
+    # number is named, never echoed, in a message that reaches lint, activation and logs.
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return "a number; the environment holds only text, so quote it"
+    spelling = "null" if value is None else "true" if value is True else "false" if value is False else None
+    if spelling is None:
+        return describe(value)
+    return f'{spelling}; the environment holds only text, so quote it: "{spelling}"'
 
 
 def _mapping_hook(cl: type, **overrides: Any) -> Callable[[object, type], Any]:
@@ -379,8 +379,7 @@ def _structure_env_rule(value: object, _: type) -> EnvRule:
         return EnvRule(equals=EnvText(value))
     if not isinstance(value, dict):
         raise TypeError(
-            f"expected text or a mapping of required, absent, equals, one_of, matches, secret; "
-            f'got {describe(value)}; the environment holds only text, so quote it: "{_yaml_spelling(value)}"'
+            f"expected text or a mapping of required, absent, equals, one_of, matches, secret; got {_unquoted(value)}"
         )
     rule: EnvRule = _env_rule_base(value, EnvRule)
     if rule.absent and (rule.equals is not None or rule.one_of is not None or rule.matches is not None):

@@ -20,7 +20,7 @@ from attrs import frozen
 
 from . import Registry
 from . import _is_machinery as is_machinery
-from ._checks import Importer, check_importer_name, check_runtime
+from ._checks import Importer, check_importer_name, check_runtime, secret_variables
 from ._errors import ContractViolation, ContractWarning, Violation
 from ._finder import install
 from ._report import Finding, Outcome, Report
@@ -87,7 +87,7 @@ def runtime_report(registry: Registry) -> Report:
         module = contract["module"]
         if not any(char in module for char in "*?[") and not registry.contracts_for(module):
             continue  # ignored by the configuration: the hook never checks it
-        violations = check_runtime(contract, snap)
+        violations = check_runtime(contract, snap, secret_variables(registry.contracts))
         findings = _findings(registry, contract, contract["module"], None, violations)
         checked = ("runtime",) if contract["runtime"] else ()
         outcomes.append(_outcome(contract, None, checked, findings))
@@ -124,7 +124,9 @@ def _check_target(
     runtime_broken = False
     for subject in direct:
         for contract in registry.contracts_for(subject):
-            findings = _findings(registry, contract, subject, None, check_runtime(contract, snap))
+            findings = _findings(
+                registry, contract, subject, None, check_runtime(contract, snap, secret_variables(registry.contracts))
+            )
             runtime_broken = runtime_broken or bool(findings)
             checked = ("runtime",) if contract["runtime"] else ()
             outcomes.append(_outcome(contract, subject, checked, findings))

@@ -17,7 +17,7 @@ from . import _check_before as check_before
 from . import _enter_own_imports as enter_own_imports
 from . import _find_importer as find_importer
 from . import _leave_own_imports as leave_own_imports
-from ._checks import check_importer_name, check_runtime, named, violation, where
+from ._checks import check_importer_name, check_runtime, named, secret_variables, violation, where
 from ._snapshot import snapshot
 
 # No ``from __future__ import annotations`` here: this module is imported when a protected
@@ -191,7 +191,7 @@ def report_before(
                 if phase == 0:
                     violations = check_readable(contract) or check_importer_name(contract, importer)
                 elif phase == 1:
-                    violations = check_runtime(contract, snap)
+                    violations = check_runtime(contract, snap, secret_variables(registry.contracts))
                 else:
                     violations = _check_members(contract, "importers.require", namespace, subject)
                 if violations:

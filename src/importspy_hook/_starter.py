@@ -15,6 +15,7 @@ import re
 from types import FunctionType, ModuleType
 from typing import Any
 
+from ._checks import has_credentials, is_secret_name
 from ._snapshot import snapshot
 from ._structure import _MISSING, normalized, parameters, spell, spellings
 
@@ -40,8 +41,11 @@ def public_names(module: ModuleType) -> list[str]:
     return sorted(n for n in vars(module) if not n.startswith("_"))
 
 
-def starter_contract(module: ModuleType, file: str = "FILE") -> str:
-    """The commented YAML text of a starter contract for ``module``, to be written to ``file``."""
+def starter_contract(module: ModuleType, file: str = "FILE", contracts: str | None = None) -> str:
+    """The commented YAML text of a starter contract for ``module``, to be written to ``file``.
+
+    ``contracts``: the folder to name to ``check`` when ``file`` is not in the default one.
+    """
     name = module.__name__
     names = public_names(module)
     declared = hasattr(module, "__all__")
@@ -65,7 +69,8 @@ def starter_contract(module: ModuleType, file: str = "FILE") -> str:
     major, minor = snap.python_key[:2]
     out = [
         f"# Starter contract for {name}, written by `importspy-hook init {name}`.",
-        f"# Edit it to say what must hold, then check it: importspy-hook lint {file}; importspy-hook check {name}",
+        f"# Edit it to say what must hold, then check it: importspy-hook lint {file}; "
+        f"importspy-hook check {name}{f' --contracts {contracts}' if contracts else ''}",
         "schema: 1",
         f"module: {scalar(name)}",
         "# raise (default) stops a violating import; warn lets it go on with a ContractWarning.",
@@ -157,10 +162,12 @@ def _class_lines(name: str, cls: type) -> list[str]:
         if isinstance(func, FunctionType):
             methods.append(_function_lines(member, func, "        "))
         elif not isinstance(value, property) and not member.startswith("_"):
-            attributes.append(f"        - {{name: {scalar(member)}, scope: class}}")
-    for member in own_annotations:
-        if not member.startswith("_") and member not in cls.__dict__:
-            attributes.append(f"        - {{name: {scalar(member)}, scope: instance}}")
+            attributes.append(_attribute_line(member, "class", own_annotations.get(member, _MISSING)))
+    instance = [m for m in own_annotations if m not in cls.__dict__]
+    instance += [m for m in _assigned_in_init(cls) if m not in own_annotations and m not in cls.__dict__]
+    for member in dict.fromkeys(instance):
+        if not member.startswith("_"):
+            attributes.append(_attribute_line(member, "instance", own_annotations.get(member, _MISSING)))
     if attributes:
         lines.append("      attributes:")
         lines.extend(attributes)
@@ -171,14 +178,40 @@ def _class_lines(name: str, cls: type) -> list[str]:
     return lines
 
 
+def _attribute_line(name: str, scope: str, annotation: object) -> str:
+    text = _annotation(annotation) if _is_given(annotation) else None
+    shown = f", annotation: {scalar(text)}" if text is not None else ""
+    return f"        - {{name: {scalar(name)}, scope: {scope}{shown}}}"
+
+
+def _assigned_in_init(cls: type) -> list[str]:
+    # ``self.x = ...`` in the class's own ``__init__`` (nested functions included): the
+    # stores the structure check finds an instance attribute by (``_structure``).
+    import dis
+
+    init = cls.__dict__.get("__init__")
+    code = getattr(init, "__code__", None)
+    if code is None:
+        return []
+    found: list[str] = []
+    pending = [code]
+    while pending:
+        current = pending.pop()
+        pending.extend(const for const in current.co_consts if hasattr(const, "co_code"))
+        found.extend(str(ins.argval) for ins in dis.get_instructions(current) if ins.opname == "STORE_ATTR")
+    return found
+
+
 def _variable_lines(name: str, value: object, annotation: object) -> list[str]:
     parts = [f"name: {scalar(name)}"]
     if annotation is not None:
         text = _annotation(annotation)
         if text is not None:
             parts.append(f"annotation: {scalar(text)}")
-    shown = _value(value)
-    if shown is not None:
+    # The value of a secret-looking name (API_TOKEN = os.environ.get(...)) may be a real
+    # secret read at import time: it stays out of a file meant for version control.
+    shown = None if is_secret_name(name) else _value(value)
+    if shown is not None and not (isinstance(value, str) and has_credentials(value)):
         parts.append(f"value: {shown}")
     return [f"    - {{{', '.join(parts)}}}"]
 

@@ -487,10 +487,10 @@ def snapshot(fmt: str, env_names: tuple[str, ...], contracts: tuple[str, ...]) -
       importspy-hook snapshot
       importspy-hook snapshot --format json --env STAGE --env REGION
     """
-    from ._checks import is_secret_name
+    from ._checks import has_credentials, is_secret_name, secret_variables
     from ._snapshot import snapshot as take_snapshot
 
-    secret = _secret_names(load_registry(contracts, optional=True)) if (env_names or contracts) else set()
+    secret = secret_variables(load_registry(contracts, optional=True).contracts) if (env_names or contracts) else ()
     snap = take_snapshot()
     environ = snap.environ
     values: dict[str, str] = {}
@@ -499,7 +499,7 @@ def snapshot(fmt: str, env_names: tuple[str, ...], contracts: tuple[str, ...]) -
     for name in dict.fromkeys(env_names):
         if name not in environ:
             unset.append(name)
-        elif name in secret or is_secret_name(name):
+        elif is_secret_name(name, None, secret) or has_credentials(environ[name]):
             withheld.append(name)
         else:
             values[name] = environ[name]
@@ -511,16 +511,6 @@ def snapshot(fmt: str, env_names: tuple[str, ...], contracts: tuple[str, ...]) -
         click.echo(json.dumps(data, indent=2))
         return
     click.echo(_snapshot_yaml(data), nl=False)
-
-
-def _secret_names(registry: Registry) -> set[str]:
-    return {
-        name
-        for contract in registry.contracts
-        for rule in contract["runtime"]
-        for name, env_rule in rule["env"].items()
-        if env_rule["secret"]
-    }
 
 
 def _snapshot_yaml(data: dict[str, Any]) -> str:
@@ -584,13 +574,17 @@ def init(module: str, output: str | None, force: bool) -> None:
         loaded = importlib.import_module(target.name)
     except Exception as exc:
         raise Problem(f"cannot import {target.name}: {type(exc).__name__}: {exc}") from exc
-    text = starter_contract(loaded, file.as_posix())
+    # ``check`` reads ./contracts unless told otherwise: a contract written elsewhere is named.
+    default = os.path.abspath(DEFAULT_CONTRACTS)
+    elsewhere = os.path.commonpath([default, os.path.abspath(file)]) != default
+    contracts = f" --contracts {file.as_posix()}" if elsewhere else ""
+    text = starter_contract(loaded, file.as_posix(), file.as_posix() if elsewhere else None)
     try:
         file.parent.mkdir(parents=True, exist_ok=True)
         file.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise Problem(f"cannot write {file}: {exc.strerror or exc}") from exc
-    click.echo(f"wrote {file}; edit it, then run: {PROG} lint {file} && {PROG} check {module}", err=True)
+    click.echo(f"wrote {file}; edit it, then run: {PROG} lint {file} && {PROG} check {module}{contracts}", err=True)
 
 
 # --- migrate --------------------------------------------------------------------------------
