@@ -312,11 +312,11 @@ class TestRegularExpressions:
             else:
                 print("IMPORTED")
         """
-        project.write({"guarded.py": "", "contracts/a.yml": _env_contract("a*a*a*b")})
+        project.write({"guarded.py": "", "contracts/a.yml": _env_contract("a*a*b")})
         assert "IMPORTED" in project.run(script, env={"REGION": "a" * 255 + "b"}, timeout=60).stdout
         longer = project.run(script, env={"REGION": "a" * 256 + "b"}, timeout=60)
         assert "REFUSED ['runtime.env.matches']" in longer.stdout, longer.output
-        project.write({"contracts/a.yml": _env_contract("a*?a*?a*?b")})
+        project.write({"contracts/a.yml": _env_contract("a*?a*?b")})
         worst = project.run(script, env={"REGION": "a" * 256}, timeout=60)
         assert "REFUSED ['runtime.env.matches']" in worst.stdout, worst.output
 
@@ -377,7 +377,7 @@ SWEEP = """
 import io, logging, sys, traceback, warnings
 logging.basicConfig(level=logging.DEBUG, stream=sys.stdout)
 import importspy_hook
-from importspy_hook import _checks, _snapshot
+from importspy_hook import _snapshot, _violations
 
 channels = []
 registry = importspy_hook.Registry.load("contracts")
@@ -443,7 +443,7 @@ class TestSecrets:
                     attempt("contracts/pin.yml")
                 except importspy_hook.ContractError as exc:
                     print("REFUSED", exc)
-            importspy_hook._activate_from_environment()  # what the .pth line runs
+            __import__("_importspy_hook_guard").activate_from_environment()  # what the .pth line runs
             try:
                 import guarded
             except ImportError as exc:

@@ -13,8 +13,8 @@ import sys
 
 import pytest
 
-from ._errors import ContractError
-from ._finder import Installation
+from importspy_hook._errors import ContractError
+from importspy_hook._install import Installation
 
 _installed = pytest.StashKey[Installation]()
 
@@ -40,8 +40,8 @@ def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
         _guard_in_front_of_the_rewriter()
         return
     # Imported here: only an enabled session reads settings and contracts.
-    from ._config import load_registry, resolve
-    from ._finder import install
+    from importspy_hook._install import install
+    from importspy_hook._reading.settings import load_registry, resolve
 
     inipath = early_config.inipath
     start = inipath.parent if inipath is not None and inipath.name == "pyproject.toml" else None
@@ -59,11 +59,11 @@ def _guard_in_front_of_the_rewriter() -> None:
     # and test modules would be loaded by the rewriter without their contract checks. Back
     # in front, the finder finds their specs through the rewriter and wraps its loader, so
     # that assertions are still rewritten.
-    from . import _installed, _put_in_front
+    from _importspy_hook_guard import installed_finder, put_in_front
 
-    finder = _installed()
+    finder = installed_finder()
     if finder is not None and sys.meta_path[0] is not finder:
-        _put_in_front(finder.registry)
+        put_in_front(finder.registry)
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:

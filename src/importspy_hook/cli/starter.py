@@ -15,9 +15,9 @@ import re
 from types import FunctionType, ModuleType
 from typing import Any
 
-from ._checks import has_credentials, is_secret_name
-from ._snapshot import snapshot
-from ._structure import _MISSING, normalized, parameters, spell, spellings
+from importspy_hook._snapshot import snapshot
+from importspy_hook._structure import _MISSING, normalized, parameters, spell, spellings
+from importspy_hook._violations import has_credentials, is_secret_name
 
 _PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
 # Words a YAML reader would turn into something other than text.

@@ -132,7 +132,7 @@ def _rule_repr(rule: EnvRule, hidden: bool) -> str:
 
 def _env_repr(env: dict[str, EnvRule]) -> str:
     # Rules of secret-looking names are secret whether or not they say so (README, "Secrets").
-    from ._checks import has_credentials, is_secret_name
+    from importspy_hook._violations import has_credentials, is_secret_name
 
     def one(name: str, rule: EnvRule) -> str:
         values = [rule.equals, *(rule.one_of or ())]

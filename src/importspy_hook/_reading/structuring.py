@@ -2,7 +2,7 @@
 
 cattrs structures the data with ``forbid_extra_keys`` and detailed validation, so that every
 problem in a file is found at once; the error paths it reports are turned into
-``file:line:col`` positions through the :class:`~importspy_hook._yaml.Document` positions.
+``file:line:col`` positions through the :class:`~importspy_hook._reading.document.Document` positions.
 :func:`to_plain` unstructures a contract into the plain data the checks read (and the
 compiled cache stores).
 """
@@ -18,8 +18,8 @@ import cattrs
 from cattrs.errors import ForbiddenExtraKeysError, IterableValidationError, IterableValidationNote
 from cattrs.gen import make_dict_structure_fn, override
 
-from ._checks import MAX_MATCHED_CHARS, quoted, quoted_list
-from ._contract import (
+from importspy_hook._errors import ContractError
+from importspy_hook._reading.model import (
     AnnotationText,
     ArchNames,
     Attribute,
@@ -40,17 +40,19 @@ from ._contract import (
     Variable,
     VersionClause,
 )
-from ._errors import ContractError
-from ._snapshot import ARCH_ALIASES, IMPLEMENTATIONS, OS_ALIASES
+from importspy_hook._snapshot import ARCH_ALIASES, IMPLEMENTATIONS, OS_ALIASES
+from importspy_hook._violations import MAX_MATCHED_CHARS, quoted, quoted_list
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
-    from ._yaml import Document
+    from importspy_hook._reading.document import Document
 
 SCHEMA_VERSION = 1
 MAX_REGEX_CHARS = 256
+#: The most backtracking steps an ``env.matches`` pattern may need (``regex_risk``).
+MAX_REGEX_STEPS = 1_000_000
 
 # Model fields that are filled in by the loader, never written in a contract.
 _INTERNAL = frozenset({"source", "lines", "has_value"})
@@ -198,8 +200,8 @@ def _structure_regex(value: object, _: type) -> Regex:
     risk = regex_risk(parsed.pattern)
     if risk:
         raise ValueError(
-            f"{quoted(text)} {risk}; rewrite it without a repetition inside a repetition, without "
-            f"back-references, and with at most three unbounded repetitions"
+            f"{quoted(text)} {risk}; bound the repetitions ({{1,32}} rather than + or *), end each one "
+            f"with a character it cannot match ([a-z]+-), and nest none inside another"
         )
     return Regex(text)
 
@@ -207,73 +209,134 @@ def _structure_regex(value: object, _: type) -> Regex:
 def regex_risk(pattern: str) -> str | None:
     """Why ``pattern`` could take too long to match a crafted value, or ``None``.
 
-    ``re`` backtracks: its work on one value is bounded by the number of ways the pattern's
-    choice points (repetitions, optional parts, alternatives, look-arounds) can be taken,
-    times the pattern's length. That number is counted here from the parsed pattern, for
-    values of at most ``MAX_MATCHED_CHARS`` characters, without looking at which characters
-    each part accepts (so it only over-counts): a sequence multiplies, an alternation adds,
-    and a repetition of a body with ``w`` ways taken up to ``n`` times has ``w ** n`` ways
-    (just ``n + 1`` when the body has one way), however it is written: greedy, lazy,
-    possessive, inside an atomic group or a look-around. A pattern is refused when the count
-    exceeds ``(MAX_MATCHED_CHARS + 1) ** 3``: three unbounded repetitions in sequence
-    (``[a-z]+-[a-z]+-[0-9]+``) are accepted; ``(?:a?a?)+b``, ``(a?){28}a{28}`` and
-    ``(?>(a+)+b)`` are not. Back-references are refused outright.
+    ``re`` backtracks: to match one value it may try every way the pattern's choice points
+    (repetitions, optional parts, alternatives) can be taken, and each way costs the steps of
+    the parts it goes through. Both are counted here from the parsed pattern, for values of at
+    most ``MAX_MATCHED_CHARS`` characters and without looking at which characters each part
+    accepts, so the count only over-estimates: a sequence multiplies the ways and an
+    alternation adds them; a repetition of a body with ``w`` ways taken ``n`` times has
+    ``w ** n`` ways, however it is written (greedy, lazy, possessive, inside an atomic group
+    or a look-around); a part is entered once per way of reaching it. One refinement keeps
+    common patterns exact: a repetition of one character set followed by a character outside
+    it (``[a-z]+-``) takes as many characters as the value has before that one, one way.
+    A pattern is refused when the steps exceed ``MAX_REGEX_STEPS``: ``[a-z]+-[a-z]+-[0-9]+``
+    and ``a*a*b`` are accepted; ``(?:a?a?)+b``, ``(a?){28}a{28}``, ``(?>(a+)+b)`` and
+    ``a*a*a*b`` are not. Back-references are refused outright.
     """
+    try:
+        steps = regex_steps(pattern, MAX_REGEX_STEPS)
+    except _BackReference:
+        return "uses a back-reference"
+    if steps > MAX_REGEX_STEPS:
+        return (
+            f"has repetitions that could take more than {MAX_REGEX_STEPS:,} steps to match a value of "
+            f"{MAX_MATCHED_CHARS} characters"
+        )
+    return None
+
+
+def regex_steps(pattern: str, limit: int) -> int:
+    """The backtracking steps ``pattern`` could need on a value of ``MAX_MATCHED_CHARS``
+    characters (see :func:`regex_risk`), or ``limit + 1`` if more than ``limit``."""
     try:
         parser: Any = re._parser  # type: ignore[attr-defined]
     except AttributeError:  # Python 3.10
         import sre_parse as parser
-    limit = (MAX_MATCHED_CHARS + 1) ** 3
-    # Counts above the limit are saturated at ``limit + 1``, so no count grows into a huge int.
+    # Counts above the limit are saturated at ``over``, so no count grows into a huge int.
     over = limit + 1
 
-    def sequence(items: Any) -> int:
-        total = 1
-        for op, arg in items:
-            total = min(over, total * node(str(op), arg))
-            if total == over:
-                break
-        return total
+    tree = parser.parse(pattern)
+    # Case-insensitive matching widens every character set below: the refinement is skipped.
+    caseless = bool(tree.state.flags & re.IGNORECASE) or ("(?" in pattern and "i" in pattern)
 
-    def node(name: str, arg: Any) -> int:
+    def sequence(items: Any) -> tuple[int, int]:
+        # (ways through the items, steps to try them all from one entry)
+        ways, steps = 1, 0
+        items = list(items)
+        for index, (op, arg) in enumerate(items):
+            part_ways, part_steps = node(str(op), arg)
+            following = items[index + 1] if index + 1 < len(items) else None
+            if part_ways > 1 and following is not None and _ends_where_next_starts((op, arg), following, caseless):
+                # A run of characters of one set, followed by a character outside it: the
+                # value fixes how many the repetition takes (``[a-z]+-``), one way.
+                part_ways = 1
+            steps = min(over, steps + ways * part_steps)
+            ways = min(over, ways * part_ways)
+            if steps == over:
+                break
+        return ways, steps
+
+    def node(name: str, arg: Any) -> tuple[int, int]:
         if name in ("GROUPREF", "GROUPREF_EXISTS", "GROUPREF_IGNORE", "GROUPREF_LOC_IGNORE", "GROUPREF_UNI_IGNORE"):
             raise _BackReference
         if name.endswith("REPEAT"):
             low, high, body = int(arg[0]), int(arg[1]), arg[2]
-            ways = sequence(body)
+            body_ways, body_steps = sequence(body)
             # A value has room for MAX_MATCHED_CHARS passes that match something, and ``re``
             # ends a repetition at its first empty pass beyond the minimum.
             most = max(low, min(high, MAX_MATCHED_CHARS))
-            if ways == 1:
-                return min(over, most - low + 1)
-            total, power = 0, 1
+            ways, steps, reaching = 0, 0, 1
             for count in range(most + 1):
                 if count >= low:
-                    total = min(over, total + power)
-                power = min(over, power * ways)
-                if total == over:
+                    ways = min(over, ways + reaching)
+                if count < most:
+                    steps = min(over, steps + reaching * body_steps + 1)
+                    reaching = min(over, reaching * body_ways)
+                if steps == over:
                     break
-            return total
+            return ways, steps
         if name == "BRANCH":
-            return min(over, sum(sequence(branch) for branch in arg[1]))
+            found = [sequence(branch) for branch in arg[1]]
+            return min(over, sum(w for w, _ in found)), min(over, sum(c for _, c in found))
         if name == "SUBPATTERN":
             return sequence(arg[-1])
         if name == "ATOMIC_GROUP":
             return sequence(arg)
         if name in ("ASSERT", "ASSERT_NOT"):
             return sequence(arg[1])
-        return 1
+        if name == "IN":
+            return 1, len(arg)  # a class is tried item by item
+        return 1, 1
 
-    try:
-        count: int = sequence(parser.parse(pattern))
-    except _BackReference:
-        return "uses a back-reference"
-    if count > limit:
-        return (
-            f"has repetitions that can split a value of {MAX_MATCHED_CHARS} characters in more than "
-            f"{limit:,} ways, so matching it could take minutes"
+    return sequence(tree)[1]
+
+
+def _ends_where_next_starts(item: Any, following: Any, caseless: bool) -> bool:
+    # Whether ``item`` is a repetition of one character from a known set and ``following``
+    # one character from a known set disjoint from it.
+    if caseless or not str(item[0]).endswith("REPEAT"):
+        return False
+    body = list(item[1][2])
+    if len(body) != 1:
+        return False
+    repeated, after = _char_set(body[0]), _char_set(following)
+    return (
+        repeated is not None
+        and after is not None
+        and not any(
+            low <= other_high and other_low <= high for low, high in repeated for other_low, other_high in after
         )
-    return None
+    )
+
+
+def _char_set(item: Any) -> list[tuple[int, int]] | None:
+    # The code point ranges a single-character item accepts, when they are plainly known
+    # (a literal, or a class of literals and ranges); None otherwise.
+    op, arg = str(item[0]), item[1]
+    if op == "LITERAL":
+        return [(arg, arg)]
+    if op != "IN":
+        return None
+    ranges = []
+    for inner_op, inner_arg in arg:
+        name = str(inner_op)
+        if name == "LITERAL":
+            ranges.append((inner_arg, inner_arg))
+        elif name == "RANGE":
+            ranges.append(inner_arg)
+        else:  # NEGATE, CATEGORY (\d, \w): not plainly known
+            return None
+    return ranges
 
 
 class _BackReference(Exception):
