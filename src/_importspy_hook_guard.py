@@ -90,15 +90,20 @@ def activate_from_environment():  # type: () -> None
             unknown_mode(values[1])
             mode = None
         files = []  # type: list[str]
+        unreadable = []  # type: list[Exception]
         for path in contracts.split(os.pathsep):
             if not path.strip():
                 continue  # "a::b" or a trailing separator: nothing was named there
             try:
-                files.extend(contract_files(path))
+                files.extend(contract_files(path, unreadable))
             except ValueError as exc:  # a ContractError, or a path the OS refuses (a NUL byte)
                 from importspy_hook._activation import unusable_path
 
                 unusable_path(path, exc)
+        if unreadable:
+            from importspy_hook._activation import unreadable_folders
+
+            unreadable_folders(unreadable)
         items = []  # type: list[Item]
         for file, item in zip(files, compiled_items(files), strict=True):
             if isinstance(item, Exception):
@@ -156,17 +161,20 @@ CTIME_IS_CHANGE_TIME = os.name != "nt"
 _HASH_KEY = 0x1A5B_C0DE_0003
 
 
-def contract_files(paths):  # type: (PathSpec) -> list[str]
-    # Files as given, folders searched recursively for *.yml and *.yaml (hidden entries and
-    # __* folders skipped), in sorted order. Raises ContractError for a missing path or a
-    # folder that cannot be read.
+def contract_files(paths, unreadable=None):
+    # type: (PathSpec, list[Exception] | None) -> list[str]
+    # Files as given, folders searched recursively for *.yml and *.yaml in any case (hidden
+    # entries and __* folders skipped, symlinked folders followed once), in sorted order.
+    # Raises ContractError for a missing path or a folder that cannot be read; a subfolder
+    # that cannot be read is added to ``unreadable`` instead when a list is given, so that
+    # the readable contracts of the path stay in force.
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
     files = []  # type: list[str]
     for entry in paths:
         path = os.fspath(entry)
         found = []  # type: list[str]
-        if _search(path, found):
+        if _search(path, found, unreadable, None, True):
             files.extend(sorted(found))
         elif os.path.exists(path):
             files.append(path)
@@ -177,11 +185,12 @@ def contract_files(paths):  # type: (PathSpec) -> list[str]
     return files
 
 
-def _search(folder, found):  # type: (str, list[str]) -> bool
+def _search(folder, found, unreadable, seen, top):
+    # type: (str, list[str], list[Exception] | None, set[str] | None, bool) -> bool
     # Adds the contract files under ``folder`` to ``found``; False when it is no folder.
     # os.scandir rather than os.walk: no generator to drive, and the entry types come with
-    # the listing. Like os.walk, symlinked folders are not followed. Listing first, rather
-    # than asking os.path.isdir, saves a stat at every start-up.
+    # the listing. Listing first, rather than asking os.path.isdir, saves a stat at every
+    # start-up. ``seen``: the real paths of the symlinked folders followed, against loops.
     try:
         with os.scandir(folder) as listing:
             entries = list(listing)
@@ -191,18 +200,29 @@ def _search(folder, found):  # type: (str, list[str]) -> bool
         # A folder that cannot be listed would silently leave its modules unguarded.
         from importspy_hook._errors import ContractError
 
-        raise ContractError(
+        problem = ContractError(
             folder,
             f"cannot be read: {error.strerror or error}; make it readable by this process, or remove it from the paths",
-        ) from None
+        )
+        if top or unreadable is None:
+            raise problem from None
+        unreadable.append(problem)
+        return True
     for entry in entries:
         name = entry.name
         if name.startswith("."):
             continue
         if entry.is_dir():
-            if not name.startswith("__") and not entry.is_symlink():
-                _search(entry.path, found)
-        elif name.endswith(SUFFIXES):
+            if name.startswith("__"):
+                continue
+            if entry.is_symlink():
+                real = os.path.realpath(entry.path)
+                seen = set() if seen is None else seen
+                if real in seen:
+                    continue
+                seen.add(real)
+            _search(entry.path, found, unreadable, seen, False)
+        elif name.lower().endswith(SUFFIXES):
             found.append(entry.path)
     return True
 
