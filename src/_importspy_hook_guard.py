@@ -679,7 +679,7 @@ class GuardedLoader:
         # even if the import failed (import.c ``import_ensure_initialized``), an empty shell
         # of the refused module. exec_module still checks when create_module was not called
         # (``importlib.reload``).
-        _logged(check_before, spec.name, spec.origin, self._contracts, self._registry, find_importer(1))
+        _logged(check_before, spec.name, spec.origin, self._contracts, self._registry, find_importer(1, spec.name))
         self._checked = True
         create = getattr(self._real, "create_module", None)
         return None if create is None else create(spec)
@@ -690,7 +690,7 @@ class GuardedLoader:
         # such a run like an import by runpy's caller (under ``python -m`` only runpy frames
         # are on the stack, so the importer is None). Other callers only look at the code.
         if sys._getframe(1).f_globals.get("__name__") == "runpy":
-            importer = find_importer(1)
+            importer = find_importer(1, fullname)
             _logged(check_before, fullname, self._origin, self._contracts, self._registry, importer, run=True)
         return self._real.get_code(fullname)  # type: ignore[no-any-return,unused-ignore]
 
@@ -705,7 +705,7 @@ class GuardedLoader:
         if spec is not None:
             spec.loader = real
         if not self._checked:
-            _logged(check_before, name, origin, self._contracts, self._registry, find_importer(1))
+            _logged(check_before, name, origin, self._contracts, self._registry, find_importer(1, name))
         real.exec_module(module)
         _logged(check_after, name, origin, self._contracts, self._registry, module)
 
@@ -784,8 +784,14 @@ def importer_failure(contract, name):  # type: (Plain, str | None) -> tuple[str,
     importers = contract["importers"]  # type: Plain | None
     if importers is None:
         return None
-    if name is not None:
-        for pattern in importers["deny"]:
+    deny = importers["deny"]  # type: Sequence[str]
+    if name is None:
+        # An importer that cannot be known may be a denied one: refused by a deny-list as by
+        # an allow-list (which says it first, when there is one).
+        if deny and importers["allow"] is None:
+            return ("importers.deny", None)
+    else:
+        for pattern in deny:
             if name_matches(name, pattern):
                 return ("importers.deny", pattern)
     allow = importers["allow"]  # type: Sequence[str] | None
@@ -947,8 +953,22 @@ def is_machinery(name):  # type: (object) -> bool
     return isinstance(name, str) and name.partition(".")[0] in MACHINERY
 
 
-def find_importer(depth=1):  # type: (int) -> ImporterFacts | None
-    # The first frame outside the import machinery, ``depth`` frames above the caller.
+# Modules that run code on another module's behalf (threads, executors, event loops, exit
+# and logging hooks, mock.patch): the module that asked is gone from the stack by then, so an
+# import made from them has an unknown importer, never one of them.
+DISPATCHERS = frozenset({"threading", "concurrent", "asyncio", "sched", "logging", "unittest", "multiprocessing"})
+# The key of an unknown importer's namespace that names the dispatching module.
+VIA = "__importspy_hook_via__"
+# Where an extension module's own code runs while it is imported (ExtensionFileLoader).
+_EXTENSION_STEPS = ("create_module", "exec_module")
+_EXTERNAL = ("importlib._bootstrap_external", "_frozen_importlib_external")
+
+
+def find_importer(depth=1, target=None):  # type: (int, str | None) -> ImporterFacts | None
+    # The first frame outside the import machinery, ``depth`` frames above the caller, for
+    # an import of ``target``. An importer that cannot be known has no name: ``None`` when no
+    # Python frame made the import (an atexit hook, a C callback), else ``(None, file, line,
+    # namespace)`` of the dispatching module's frame (README, "Who the importer is").
     frame = None  # type: FrameType | None
     try:
         frame = sys._getframe(depth + 1)
@@ -957,8 +977,29 @@ def find_importer(depth=1):  # type: (int) -> ImporterFacts | None
     while frame is not None:
         namespace = frame.f_globals
         name = namespace.get("__name__")
-        if not is_machinery(name):
-            return (name if isinstance(name, str) else None, frame.f_code.co_filename, frame.f_lineno or 0, namespace)
+        if is_machinery(name):
+            if frame.f_code.co_name in _EXTENSION_STEPS and name in _EXTERNAL:
+                # An extension module's initialisation (PyInit runs in these) is the importer.
+                loader = frame.f_locals.get("self")
+                spec = frame.f_locals.get("spec") or getattr(frame.f_locals.get("module"), "__spec__", None)
+                if type(loader).__name__ == "ExtensionFileLoader" and spec is not None:
+                    return (spec.name, spec.origin or "", 0, {})
+        elif not isinstance(name, str):
+            return (None, frame.f_code.co_filename, frame.f_lineno or 0, namespace)
+        elif (
+            target is not None
+            and frame.f_code.co_name == "__getattr__"
+            and target.startswith(name + ".")
+            and getattr(namespace.get("__getattr__"), "__code__", None) is frame.f_code
+        ):
+            # A package's module __getattr__ (PEP 562, lazy submodules) imports on behalf of
+            # the module that asked for the attribute: ``from payments import keys``.
+            pass
+        elif name.partition(".")[0] in DISPATCHERS:
+            # No namespace: an unknown importer meets no ``importers.require``.
+            return (None, frame.f_code.co_filename, frame.f_lineno or 0, {VIA: name})
+        else:
+            return (name, frame.f_code.co_filename, frame.f_lineno or 0, namespace)
         frame = frame.f_back
     return None
 

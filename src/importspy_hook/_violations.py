@@ -8,7 +8,7 @@ returns the list of violations it found; an empty list means the rule holds. All
 are collected, not only the first.
 """
 
-from _importspy_hook_guard import env_failure, importer_failure, runtime_failures
+from _importspy_hook_guard import VIA, env_failure, importer_failure, runtime_failures
 
 # No ``from __future__ import annotations`` here: this module is imported when a protected
 # import fails, where importing ``__future__`` would cost about 1.5 % of a bare start.
@@ -56,6 +56,9 @@ class Importer(_ImporterFacts):
         return self[3]
 
     def describe(self) -> str:
+        via = self.namespace.get(VIA) if self.name is None else None
+        if via is not None:
+            return f"unknown (code run by {via} for a module that cannot be known, {self.file}:{self.line})"
         return f"{self.name or '<unnamed code>'} ({self.file}:{self.line})"
 
     def __repr__(self) -> str:
@@ -119,6 +122,16 @@ def check_importer_name(contract: "Plain", importer: "Importer | None") -> "list
     if failure is None:
         return []
     rule, pattern = failure
+    if rule == "importers.deny" and pattern is None:
+        at = where(contract, "importers/deny")
+        deny: Sequence[str] = contract["importers"]["deny"]
+        who = importer.describe() if importer is not None else "code outside any module (an exit hook, a C callback)"
+        text = (
+            f"importers.deny in {at} is {quoted_list(deny)}, and the importer is {who}, so it cannot "
+            f"be shown to be outside them; import {contract['module']} from a named module at top "
+            f"level, not from a thread, callback or hook"
+        )
+        return [violation(rule, text, at)]
     if rule == "importers.deny":
         at = where(contract, "importers/deny")
         text = (
