@@ -548,6 +548,15 @@ class ContractFinder:
 
     def find_spec(self, fullname, path=None, target=None):
         # type: (str, Sequence[str] | None, ModuleType | None) -> ModuleSpec | None
+        # Another finder put first after install() is reported at the first import that sees
+        # it (``_install.front_seen``): it may load protected modules without asking us.
+        meta_path = sys.meta_path
+        front = meta_path[0] if meta_path else self
+        if front is not self and id(front) not in self._warned:
+            self._warned.add(id(front))  # first: importing _install comes back through here
+            from importspy_hook._install import front_seen
+
+            front_seen(self, front)
         registry = self.registry
         if fullname not in registry.exact and not fullname.startswith(registry.prefixes):
             pattern = registry.pattern
@@ -604,10 +613,6 @@ def _guarded_spec(finder, fullname, path, target):
     # The slow path of find_spec, for a name the registry covers: the real spec from the
     # other finders, its loader wrapped in a checking proxy.
     meta_path = sys.meta_path
-    if not meta_path or meta_path[0] is not finder:
-        from importspy_hook._install import warn_front
-
-        warn_front(finder)
     spec = None  # type: ModuleSpec | None
     # A snapshot: another thread may change sys.meta_path meanwhile. Finders are called
     # directly, never through importlib.util.find_spec, which would recurse into us and

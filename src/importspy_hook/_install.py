@@ -27,22 +27,63 @@ if TYPE_CHECKING:
     PathSpec = str | PathLike[str] | Iterable[str | PathLike[str]]
 
 
-def warn_front(finder: "ContractFinder") -> None:
-    """Warn once per finder that sits in front of ours on ``sys.meta_path``."""
-    # Only on the slow path of a protected import: a finder put in front of ours after
-    # install() (pytest's rewriter, typeguard, another hook) sees every import first and
-    # can load a protected module without asking us. Warn once per such finder; never
-    # raise from here (warnings may be errors), since find_spec must stay total.
-    try:
-        meta_path = tuple(sys.meta_path)
-        front = meta_path[: meta_path.index(finder)] if finder in meta_path else ()
-        for other in front:
+#: Set to ``error`` to make a finder in front of the guard that would load a protected module
+#: an ImportError at the first import that sees it, instead of a ContractWarning.
+FRONT_VARIABLE = "IMPORTSPY_HOOK_FINDER_IN_FRONT"
+
+
+def front_seen(finder: "ContractFinder", first: object) -> None:
+    """A finder was put in front of ours after install(): report it once, where it happens.
+
+    Called by the finder at the first import it sees with another finder, ``first``, first on
+    ``sys.meta_path`` (typeguard's, a plugin's). Reported only when that finder would load a
+    protected module itself (or when pattern contracts make that unknowable): as a
+    ContractWarning, or an ImportError under ``IMPORTSPY_HOOK_FINDER_IN_FRONT=error``.
+    """
+    meta_path = tuple(sys.meta_path)
+    front = meta_path[: meta_path.index(finder)] if finder in meta_path else ()
+    for other in front:
+        if other is not first:
             if id(other) in finder._warned:
                 continue
             finder._warned.add(id(other))
-            _warn(front_message(other), stacklevel=5)
-    except Exception:
-        pass
+        claimed = _claimed_by(other, finder.registry)
+        if not claimed and finder.registry.pattern is None:
+            continue
+        message = front_message(other, claimed)
+        if os.environ.get(FRONT_VARIABLE, "").strip().lower() == "error":
+            raise ImportError(f"{message} ({FRONT_VARIABLE}=error)")
+        try:
+            _warn_at(message, type(other))
+        except Exception:  # a warnings filter that raises: find_spec must stay total
+            pass
+
+
+def _claimed_by(other: object, registry: Registry) -> list[str]:
+    # The contracted exact names whose top-level package ``other`` would load itself.
+    tops = sorted({name.partition(".")[0] for name in registry.exact} - set(sys.modules))
+    find = getattr(other, "find_spec", None)
+    claimed_tops = set()
+    for top in tops:
+        try:
+            if find is not None and find(top, None, None) is not None:
+                claimed_tops.add(top)
+        except Exception:  # a foreign finder's failure is not ours to report
+            pass
+    return sorted(name for name in registry.exact if name.partition(".")[0] in claimed_tops)
+
+
+def _warn_at(message: str, cls: type) -> None:
+    # Attributed to the finder's own code, not to whichever unrelated import noticed it.
+    import warnings
+
+    from importspy_hook._errors import ContractWarning
+
+    module = sys.modules.get(cls.__module__)
+    file = getattr(module, "__file__", None) or f"<{cls.__module__}>"
+    code = getattr(getattr(cls, "find_spec", None), "__code__", None)
+    line = code.co_firstlineno if code is not None else 1
+    warnings.warn_explicit(ContractWarning(message), ContractWarning, file, line, module=cls.__module__)
 
 
 def invalidate(finder: "ContractFinder") -> None:
@@ -189,19 +230,8 @@ def self_check() -> list[str]:
     else:
         problems = []
         front = list(sys.meta_path[: sys.meta_path.index(finder)])
-        names = [n for n in finder.registry.exact if "." not in n and n not in sys.modules]
         for other in front:
-            claimed = []
-            for name in names:
-                try:
-                    if other.find_spec(name, None, None) is not None:
-                        claimed.append(name)
-                except Exception:  # a foreign finder's failure is not ours to report
-                    pass
-            message = front_message(other)
-            if claimed:
-                message += f"; it would load {', '.join(claimed)} itself, unchecked"
-            problems.append(message)
+            problems.append(front_message(other, _claimed_by(other, finder.registry)))
         imported = sorted(n for n in tuple(sys.modules) if finder.registry.covers(n))
         if imported:
             problems.append(
@@ -213,11 +243,17 @@ def self_check() -> list[str]:
     return problems
 
 
-def front_message(finder: object) -> str:
+def front_message(finder: object, claimed: "list[str] | None" = None) -> str:
+    loads = (
+        f"it would load {', '.join(claimed)} itself, unchecked"
+        if claimed
+        else "the modules it loads are not checked against their contracts"
+    )
     return (
-        f"{finder!r} sits in front of importspy_hook's finder on sys.meta_path, so the modules it "
-        f"finds are loaded without their contract checks; call importspy_hook.install() again "
-        f"after it was added to put the guard back in front"
+        f"{finder!r} sits in front of importspy_hook's finder on sys.meta_path: {loads}; call "
+        f"importspy_hook.install() after adding it, to put the guard back in front (with no "
+        f"arguments it reads IMPORTSPY_HOOK_CONTRACTS, as drop-in activation does); set "
+        f"{FRONT_VARIABLE}=error to make this an error"
     )
 
 
