@@ -353,3 +353,35 @@ class TestContractFolders:
         assert result.stderr == ""
         listed = project.python("-m", "importspy_hook", "list", "--contracts", "contracts")
         assert "payments.keys" in listed.stdout, listed.output
+
+
+class TestOnlyActionableReports:
+    """A "*" contract matches what no hook can precede: only what a user can act on is reported."""
+
+    def test_a_star_contract_at_start_up_reports_nothing(self, installed: Environment, project: Project) -> None:
+        project.write({"contracts/all.yml": 'module: "*"\n'})
+        installed.run(project, "print('COLD')", env=ON)  # writes the compiled cache
+        result = installed.run(project, "print('STARTED')", env=ON)
+        assert "STARTED" in result.stdout
+        assert result.stderr == "", result.stderr
+
+    def test_install_with_a_star_contract_names_no_module_of_the_interpreter_or_the_hook(
+        self, project: Project
+    ) -> None:
+        project.write({"contracts/all.yml": 'module: "*"\n', "mine.py": ""})
+        script = """
+            import warnings, mine
+            import importspy_hook
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                importspy_hook.install("contracts")
+            for warning in caught:
+                print("WARNED", warning.message)
+        """
+        cold = project.run(script)
+        result = project.run(script)
+        assert cold.stdout == result.stdout, cold.output
+        listed = result.stdout.partition("WARNED ")[2].partition(" imported before")[0].rpartition(" ")[0].split(", ")
+        assert "mine" in listed, result.output
+        for unactionable in ("sys", "builtins", "_imp", "site", "__main__", "importspy_hook", "_importspy_hook_guard"):
+            assert unactionable not in listed, listed

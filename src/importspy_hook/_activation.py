@@ -69,8 +69,12 @@ def unreadable_folders(problems: "list[Exception]") -> None:
 
 def install_reporting(registry: "Registry") -> None:
     """:func:`importspy_hook.install` for activation: a warning becomes its line on stderr."""
+    from importspy_hook import _install
     from importspy_hook._install import install
 
+    # What is imported before start-up activation was imported by the interpreter or an
+    # earlier .pth file: only a contract naming such a module exactly is worth a word.
+    _install.at_start_up = True
     try:
         install(registry)
     except Warning as warning:
@@ -83,6 +87,8 @@ def install_reporting(registry: "Registry") -> None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             install(registry)
+    finally:
+        _install.at_start_up = False
 
 
 def _as_contract_error(path: str, exc: Exception) -> "ContractError":

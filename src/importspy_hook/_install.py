@@ -179,6 +179,8 @@ def install(
     :raises ContractError: when a contract or the configuration cannot be read or is not valid.
     """
     # Quoted: ``Settings`` is imported further down in this function (F823 otherwise).
+    # What was imported before this call: modules the loading below imports are the hook's own.
+    before = set(sys.modules)
     source: "Settings | None" = None  # noqa: UP037
     stamp: object = None
     if isinstance(contracts, Registry):
@@ -208,7 +210,7 @@ def install(
     # Warned before anything changes: under ``-W error`` the warning raises, and install()
     # must then leave sys.meta_path as it was. After the preload, which may import a
     # protected module for the checks.
-    _warn_already_imported(registry)
+    _warn_already_imported(registry, before)
     finder = put_in_front(registry)
     finder._source, finder._stamp = source, stamp
     return Installation(finder)
@@ -292,8 +294,34 @@ def uninstall() -> None:
         remove(finder)
 
 
-def _warn_already_imported(registry: Registry) -> None:
-    imported = sorted(name for name in tuple(sys.modules) if registry.covers(name))
+#: True while drop-in activation installs the finder (``_activation.install_reporting``).
+at_start_up = False
+#: The hook's own modules: part of the import machinery, never guarded.
+_OWN = frozenset({"importspy_hook", "_importspy_hook_guard", "_importspy_hook_start"})
+
+
+def _reportable(name: str, registry: Registry) -> bool:
+    # Whether a contracted module imported already is worth a word. A contract that names it
+    # exactly is: it will never be enforced. A pattern (``*``, ``app.*``) also matches what no
+    # hook can precede, which nobody can act on: the interpreter's own start-up (``sys``,
+    # ``site``, the standard library it loads), ``__main__`` and the hook itself.
+    top = name.partition(".")[0]
+    if top in _OWN:
+        return False
+    if name in registry.exact:
+        return True
+    if at_start_up:
+        return False
+    stdlib: frozenset[str] = getattr(sys, "stdlib_module_names", frozenset())
+    return name != "__main__" and top not in stdlib and name not in sys.builtin_module_names
+
+
+def _warn_already_imported(registry: Registry, before: "set[str]") -> None:
+    imported = sorted(
+        name
+        for name in tuple(sys.modules)
+        if registry.covers(name) and (name in before or name in registry.exact) and _reportable(name, registry)
+    )
     if imported:
         import warnings
 
@@ -302,8 +330,10 @@ def _warn_already_imported(registry: Registry) -> None:
         warnings.warn(
             ContractWarning(
                 f"{', '.join(imported)} {'was' if len(imported) == 1 else 'were'} imported before "
-                f"importspy_hook was installed and cannot be guarded; install the hook earlier "
-                f"(at start-up, or with the IMPORTSPY_HOOK_CONTRACTS variable)"
+                f"importspy_hook was installed and cannot be guarded; call importspy_hook.install() "
+                f"before importing {'it' if len(imported) == 1 else 'them'}, or activate the hook at "
+                f"start-up with IMPORTSPY_HOOK_CONTRACTS (what the interpreter or an earlier .pth file "
+                f"imports before that cannot be guarded at all)"
             ),
             stacklevel=3,
         )
