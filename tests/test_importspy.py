@@ -293,6 +293,23 @@ class TestInvalidSpymodel:
         assert checked.returncode == 1, checked.output
         assert "importers.allow" in checked.stdout
 
+    def test_lint_reads_the_configuration_as_check_does(self, project: Project) -> None:
+        broken = PLUGIN_SPYMODEL.replace("module: package\n", "") + "functionz:\n  - name: run\n"
+        files = {
+            **PLUGIN_FILES,
+            "contracts/broken.yml": "module: [\n",  # not read: contracts = [] names no folder
+            "legacy/spymodel.yml": broken,
+            "pyproject.toml": (
+                '[tool.importspy-hook]\ncontracts = []\nimportspy_contracts = {"legacy/spymodel.yml" = "package"}\n'
+            ),
+        }
+        linted = project.write(files).python("-m", "importspy_hook", "lint")
+        assert linted.returncode == 2, linted.output
+        assert "legacy/spymodel.yml:" in linted.stdout
+        assert "functionz" in linted.stdout
+        assert "contracts/broken.yml" not in linted.output
+        assert "1 contract file: 1 problem" in linted.stderr
+
 
 class TestMigrate:
     def test_migrated_contract_is_a_valid_native_contract(self, tmp_path: Path) -> None:

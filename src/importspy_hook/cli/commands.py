@@ -363,25 +363,40 @@ def lint(paths: tuple[str, ...]) -> None:
     from _importspy_hook_guard import contract_files
 
     shipped: list[tuple[str, str, tuple[str, ...]]] = []
+    mapped: dict[str, str] = {}
     if not paths:
+        # The configuration as check and install() read it: contracts (``[]`` names none),
+        # importspy_contracts and entry_points.
         settings = configured_settings()
-        targets = configured_contracts(settings) or [DEFAULT_CONTRACTS]
-        if settings.entry_points and targets == [DEFAULT_CONTRACTS] and not Path(DEFAULT_CONTRACTS).is_dir():
-            targets = []  # as for the other commands: shipped contracts alone are enough
+        mapped = settings.importspy_contracts
+        targets = configured_contracts(settings)
+        if not targets and settings.contracts:
+            targets = [DEFAULT_CONTRACTS]
+            if (settings.entry_points or mapped) and not Path(DEFAULT_CONTRACTS).is_dir():
+                targets = []  # as for the other commands: other sources alone are enough
         if settings.entry_points:
             from importspy_hook._reading.shipped import shipped_folders
 
             shipped = shipped_folders()
     else:
         targets = list(paths)
-    _loaded, errors = load_files(targets)
+    _loaded, errors = load_files(targets, skip={os.path.realpath(file) for file in mapped})
+    if mapped:
+        from importspy_hook._reading.importspy import load_spymodel
+
+        for file, module in mapped.items():
+            try:
+                load_spymodel(file, module)
+            except ContractError as exc:
+                errors.append(exc)
     errors.extend(_shipped_problems(shipped))
     for error in errors:
         click.echo(str(error))
-    count = 0
+    count = len(mapped)
+    mapped_real = {os.path.realpath(file) for file in mapped}
     for path in [*targets, *(folder for _, folder, _ in shipped)]:
         try:
-            count += len(contract_files(path))
+            count += sum(os.path.realpath(file) not in mapped_real for file in contract_files(path))
         except ContractError:
             pass
     problems = sum(len(e.problems) for e in errors)
