@@ -293,6 +293,15 @@ class TestInvalidSpymodel:
         assert checked.returncode == 1, checked.output
         assert "importers.allow" in checked.stdout
 
+    def test_the_described_script_run_directly_may_import(self, project: Project) -> None:
+        # ImportSpy's own users run ``python extension.py``: the importer is __main__.
+        project.write({**PLUGIN_FILES, "contracts/spymodel.yml": PLUGIN_SPYMODEL})
+        main = (project.root / "extension.py").read_text(encoding="utf-8")
+        runner = "import importspy_hook, runpy, sys\nimportspy_hook.install('contracts')\n"
+        project.write({"run_it.py": runner + "runpy.run_path('extension.py', run_name='__main__')\nprint('RAN')\n"})
+        result = project.python("run_it.py")
+        assert "RAN" in result.stdout, result.output + main
+
     def test_lint_reads_the_configuration_as_check_does(self, project: Project) -> None:
         broken = PLUGIN_SPYMODEL.replace("module: package\n", "") + "functionz:\n  - name: run\n"
         files = {
@@ -321,7 +330,7 @@ class TestMigrate:
         contract = load_contract(target)
         assert contract.module == "package"
         assert contract.importers is not None
-        assert contract.importers.allow == ("extension", "*.extension")
+        assert contract.importers.allow == ("extension", "*.extension", "__main__")
         assert contract.runtime[0].python is not None
         assert contract.runtime[0].python.text == f"=={MAJOR_MINOR}.*"
 
@@ -331,8 +340,8 @@ class TestMigrate:
         text = migrate(str(source))
         assert text.startswith(f"# Migrated from the ImportSpy contract {source}.\n")
         assert "#   - instance attribute Extension.extension_instance_name: its value is not checked" in text
-        assert "#   - filename: extension.py became importers.allow: [extension, '*.extension']" in text
-        assert '\nschema: 1\nmodule: package\nimporters:\n  allow: [extension, "*.extension"]\n' in text
+        assert "#   - filename: extension.py became importers.allow: [extension, '*.extension', __main__]" in text
+        assert '\nschema: 1\nmodule: package\nimporters:\n  allow: [extension, "*.extension", __main__]\n' in text
 
     def test_unquoted_version_keeps_its_spelling(self, tmp_path: Path) -> None:
         source = tmp_path / "spymodel.yml"

@@ -5,7 +5,8 @@ describes the module that *imports* it: its ``filename``, ``version``, ``variabl
 ``functions`` and ``classes``. Its ``deployments`` list the runtimes under which the import
 is allowed, any one of them sufficing. The mapping, entry by entry:
 
-- ``filename: plugin.py`` -> ``importers.allow: ["plugin", "*.plugin"]``;
+- ``filename: plugin.py`` -> ``importers.allow: ["plugin", "*.plugin", "__main__"]`` (a script
+  run directly is named ``__main__``);
 - ``version``, ``variables``, ``functions``, ``classes`` -> ``importers.require``
   (``version`` as the variable ``__version__``);
 - each ``deployments[].systems[].pythons[]`` combination -> one ``runtime`` alternative with
@@ -247,12 +248,15 @@ class _Converter:
                 self.problem("filename", "filename must be a Python file name such as plugin.py")
             else:
                 stem = filename[:-3].rpartition("/")[2]
-                importers["allow"] = [stem, f"*.{stem}"]
+                # ImportSpy compares the importer's file name, so ``python extension.py`` (a
+                # module named __main__) is what its users run: allowed too, and still held
+                # to the importers.require the rest of the spymodel gives.
+                importers["allow"] = [stem, f"*.{stem}", "__main__"]
                 self.at("importers", "filename")
                 self.at("importers/allow", "filename")
                 self.notes.append(
-                    f"filename: {filename} became importers.allow: [{stem}, '*.{stem}'] (the importer's module "
-                    f"name); a script run directly is named __main__: add it to allow if {filename} runs that way"
+                    f"filename: {filename} became importers.allow: [{stem}, '*.{stem}', __main__] (the importer's "
+                    f"module name, and a script run directly, which Python names __main__ whatever its file)"
                 )
         require = self.members(spy, "", top=True)
         for alternative_source, modules in self.python_modules(spy):
