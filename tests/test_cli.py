@@ -542,6 +542,34 @@ class TestLint:
         assert out == ""
         assert err == "2 contract files: no problems\n"
 
+    def test_an_unknown_arch_is_accepted_and_only_warned_about(self, project: Project) -> None:
+        # sparc64 is a real platform.machine() value: a contract may name it.
+        machine = os.uname().machine.lower() if hasattr(os, "uname") else "x86_64"
+        project.write(
+            {
+                "guarded.py": "",
+                "contracts/guarded.yml": f"module: guarded\nruntime:\n  arch: [sparc64, {machine}]\n",
+                "contracts/other.yml": "module: other\nruntime:\n  arch: sparc64\n",
+                "other.py": "",
+            }
+        )
+        linted = cli_run(project, "lint")
+        assert linted.returncode == 0, linted.stdout + linted.stderr
+        assert 'contracts/guarded.yml:3: warning: unknown arch "sparc64" is accepted as written' in linted.stdout
+        assert "2 contract files: no problems" in linted.stderr
+        result = project.run(
+            """
+            import importspy_hook
+            importspy_hook.install("contracts")
+            import guarded
+            try:
+                import other
+            except importspy_hook.RuntimeViolation as exc:
+                print("REFUSED", [v.rule for v in exc.violations])
+            """
+        )
+        assert "REFUSED ['runtime.arch']" in result.stdout, result.output
+
     def test_every_problem_of_every_file_is_reported_with_its_position(self, tmp_path: Path) -> None:
         write(
             tmp_path,

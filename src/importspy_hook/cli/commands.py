@@ -380,7 +380,7 @@ def lint(paths: tuple[str, ...]) -> None:
             shipped = shipped_folders()
     else:
         targets = list(paths)
-    _loaded, errors = load_files(targets, skip={os.path.realpath(file) for file in mapped})
+    loaded, errors = load_files(targets, skip={os.path.realpath(file) for file in mapped})
     if mapped:
         from importspy_hook._reading.importspy import load_spymodel
 
@@ -392,6 +392,11 @@ def lint(paths: tuple[str, ...]) -> None:
     errors.extend(_shipped_problems(shipped))
     for error in errors:
         click.echo(str(error))
+    from importspy_hook._reading.structuring import unknown_names
+
+    for contract in loaded:
+        for line, message in unknown_names(contract):
+            click.echo(f"{contract.source}:{line}: warning: {message}")
     count = len(mapped)
     mapped_real = {os.path.realpath(file) for file in mapped}
     for path in [*targets, *(folder for _, folder, _ in shipped)]:
