@@ -673,6 +673,15 @@ class GuardedLoader:
     def __getattr__(self, name):  # type: (str) -> object
         return getattr(self._real, name)
 
+    # isinstance() falls back to ``__class__`` when the type does not match (Objects/abstract.c
+    # ``object_isinstance``): ``isinstance(find_spec(name).loader, SourceFileLoader)`` answers
+    # for the real loader, as it does without the hook; type() still shows the proxy.
+    # A loader that is a class keeps the proxy's: importlib tells classes apart (BuiltinImporter).
+    @property  # type: ignore[misc]
+    def __class__(self):  # type: () -> type
+        real = self._real
+        return GuardedLoader if isinstance(real, type) else type(real)
+
     def __repr__(self):  # type: () -> str
         return f"<GuardedLoader of {self._real!r}>"
 
@@ -958,10 +967,19 @@ def is_machinery(name):  # type: (object) -> bool
     return isinstance(name, str) and name.partition(".")[0] in MACHINERY
 
 
-# Modules that run code on another module's behalf (threads, executors, event loops, exit
-# and logging hooks, mock.patch): the module that asked is gone from the stack by then, so an
-# import made from them has an unknown importer, never one of them.
-DISPATCHERS = frozenset({"threading", "concurrent", "asyncio", "sched", "logging", "unittest", "multiprocessing"})
+# The functions that run a callable on another module's behalf (a thread's target, an
+# executor's work item, an event loop's callback, a logging factory, a scheduled event,
+# mock.patch's target lookup; None: any function of the module): the module that asked is
+# gone from the stack by then, so an import made from them has an unknown importer, never
+# the dispatcher. Their own imports (module level, or of their own package) are theirs.
+DISPATCHERS = {
+    "threading": ("run",),
+    "concurrent.futures.thread": ("run",),
+    "asyncio.events": ("_run",),
+    "logging.config": None,
+    "sched": ("run",),
+    "unittest.mock": None,
+}  # type: dict[str, tuple[str, ...] | None]
 # The key of an unknown importer's namespace that names the dispatching module.
 VIA = "__importspy_hook_via__"
 # Where an extension module's own code runs while it is imported (ExtensionFileLoader).
@@ -1000,13 +1018,21 @@ def find_importer(depth=1, target=None):  # type: (int, str | None) -> ImporterF
             # A package's module __getattr__ (PEP 562, lazy submodules) imports on behalf of
             # the module that asked for the attribute: ``from payments import keys``.
             pass
-        elif name.partition(".")[0] in DISPATCHERS:
+        elif (
+            name in DISPATCHERS
+            and _dispatches(frame.f_code.co_name, DISPATCHERS[name])
+            and not (target or "").startswith(name.partition(".")[0] + ".")
+        ):
             # No namespace: an unknown importer meets no ``importers.require``.
             return (None, frame.f_code.co_filename, frame.f_lineno or 0, {VIA: name})
         else:
             return (name, frame.f_code.co_filename, frame.f_lineno or 0, namespace)
         frame = frame.f_back
     return None
+
+
+def _dispatches(function, functions):  # type: (str, tuple[str, ...] | None) -> bool
+    return function != "<module>" and (functions is None or function in functions)
 
 
 # -- The platform's facts ---------------------------------------------------------------
