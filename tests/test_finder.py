@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import pytest
+
 from importspy_hook import snapshot
 
 if TYPE_CHECKING:
