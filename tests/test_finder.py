@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -649,3 +654,52 @@ class TestImportsMadeOnAModulesBehalf:
         allowed = project.run(REPORT_ON_BEHALF)
         assert "VIOLATION" not in allowed.stdout, allowed.output
         assert "IMPORTED True" in allowed.stdout
+
+
+NATIVE = r"""
+#include <Python.h>
+static struct PyModuleDef def = {PyModuleDef_HEAD_INIT, "native", NULL, -1, NULL};
+PyMODINIT_FUNC PyInit_native(void) {
+    PyObject *keys = PyImport_ImportModule("payments.keys");
+    if (keys == NULL) return NULL;
+    Py_DECREF(keys);
+    return PyModule_Create(&def);
+}
+"""
+
+
+def _build_extension(folder: Path) -> None:
+    import sysconfig
+
+    compiler = shutil.which("cc") or shutil.which("gcc")
+    include = sysconfig.get_paths()["include"]
+    if compiler is None or os.name != "posix" or not (Path(include) / "Python.h").exists():
+        pytest.skip("needs a C compiler and the Python headers")
+    source = folder / "native.c"
+    source.write_text(NATIVE, encoding="utf-8")
+    target = folder / f"native{sysconfig.get_config_var('EXT_SUFFIX')}"
+    flags = ["-undefined", "dynamic_lookup"] if sys.platform == "darwin" else []
+    subprocess.run(
+        [compiler, "-shared", "-fPIC", f"-I{include}", str(source), "-o", str(target), *flags],
+        check=True,
+        capture_output=True,
+    )
+
+
+class TestExtensionModuleImporter:
+    def test_an_extension_modules_initialisation_is_the_importer(self, project: Project) -> None:
+        allow_main = 'module: payments.keys\nimporters:\n  allow: ["__main__"]\n'
+        project.write(PAYMENTS | {"contracts/payments.keys.yml": allow_main})
+        _build_extension(project.root)
+        result = project.run(
+            """
+            import importspy_hook
+            importspy_hook.install("contracts")
+            try:
+                import native
+            except importspy_hook.ImporterViolation as exc:
+                print("VIOLATION", exc.importer, [v.rule for v in exc.violations])
+            """
+        )
+        assert "VIOLATION native ['importers.allow']" in result.stdout, result.output
+        assert not (project.root / "side-effect").exists()
