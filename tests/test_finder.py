@@ -613,9 +613,9 @@ class TestImportsMadeOnAModulesBehalf:
         result = project.run(REPORT_ON_BEHALF)
         assert not (project.root / "side-effect").exists(), result.output
         assert "IMPORTED True" not in result.stdout
-        if way == "mock_patch":
-            # pkgutil.resolve_name turns the refusal into "module 'payments' has no attribute 'keys'".
-            assert "has no attribute 'keys'" in result.output, result.output
+        if way == "mock_patch" and "has no attribute 'keys'" in result.output:
+            # From 3.11, mock looks the target up with pkgutil.resolve_name, which turns the
+            # refusal into "module 'payments' has no attribute 'keys'".
             return
         # Reported by whatever the dispatcher does with an exception (an event loop logs it).
         assert "importers.deny in contracts/payments.keys.yml:3" in result.output, result.output
