@@ -181,6 +181,9 @@ def report_before(
     subject = f"the importer {importer.name}" if importer is not None and importer.name else "the importer"
     namespace: Mapping[str, object] = importer.namespace if importer is not None else {}
     found: list[tuple[Plain, list[Violation]]] = []
+    # Secret is a property of the variable: any contract of the registry may mark it (an
+    # embedded guard() has only its own contract).
+    marked = secret_variables(getattr(registry, "contracts", contracts))
     outer = enter_own_imports()
     try:
         for phase in range(3):
@@ -188,7 +191,7 @@ def report_before(
                 if phase == 0:
                     violations = check_readable(contract) or check_importer_name(contract, importer)
                 elif phase == 1:
-                    violations = check_runtime(contract, snap, secret_variables(registry.contracts))
+                    violations = check_runtime(contract, snap, marked)
                 else:
                     violations = _check_members(contract, "importers.require", namespace, subject)
                 if violations:
