@@ -11,6 +11,8 @@ import platform
 import sys
 import textwrap
 
+import pytest
+
 from importspy_hook._reading.importspy import migrate
 from importspy_hook._reading.load import load_contract
 
@@ -301,6 +303,32 @@ class TestInvalidSpymodel:
         project.write({"run_it.py": runner + "runpy.run_path('extension.py', run_name='__main__')\nprint('RAN')\n"})
         result = project.python("run_it.py")
         assert "RAN" in result.stdout, result.output + main
+
+    @pytest.mark.parametrize("layout", ["mapped", "in_folder"])
+    def test_a_failed_return_annotation_names_the_line_of_return_annotation(
+        self, project: Project, layout: str
+    ) -> None:
+        spymodel_text = textwrap.dedent(PLUGIN_SPYMODEL).lstrip("\n")
+        if layout == "mapped":
+            files = {
+                **PLUGIN_FILES,
+                "legacy/spymodel.yml": spymodel_text.replace("module: package\n", ""),
+                "pyproject.toml": (
+                    '[tool.importspy-hook]\ncontracts = []\nimportspy_contracts = {"legacy/spymodel.yml" = "package"}\n'
+                ),
+            }
+            written = files["legacy/spymodel.yml"]
+        else:
+            files = {**PLUGIN_FILES, "contracts/spymodel.yml": spymodel_text}
+            written = spymodel_text
+        expected = written.splitlines().index("        return_annotation: str") + 1
+        wrong = EXTENSION.replace(
+            "def add_extension(self, msg: str) -> str:", "def add_extension(self, msg: str) -> int:"
+        )
+        assert wrong != EXTENSION
+        result = project.write(files).write({"extension.py": wrong}).run(REPORT, "extension")
+        assert "importers.require.method.returns" in result.stdout, result.output
+        assert f"spymodel.yml:{expected}: Extension.add_extension must be annotated -> str" in result.stdout
 
     def test_lint_reads_the_configuration_as_check_does(self, project: Project) -> None:
         broken = PLUGIN_SPYMODEL.replace("module: package\n", "") + "functionz:\n  - name: run\n"
