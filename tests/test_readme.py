@@ -154,7 +154,7 @@ class TestQuickstart:
     def test_the_three_ways_run_in_the_quickstart_folder_as_shown(self, tmp_path: Path) -> None:
         _, _, folder = self.quickstart(tmp_path)
         examples = commands(section("Three ways to use it"))
-        assert len(examples) == 5
+        assert len(examples) == 6
         assert SHOWN_TMP is not None
         for command, shown in examples:
             done = run(command, folder, environment(tmp_path))
