@@ -128,11 +128,15 @@ def __dir__():  # type: () -> list[str]
 _CONTRACTS_VARIABLE = "IMPORTSPY_HOOK_CONTRACTS"
 _ON_VIOLATION_VARIABLE = "IMPORTSPY_HOOK_ON_VIOLATION"
 _ON_VIOLATION = ("raise", "warn")
+_STRICT_VARIABLE = "IMPORTSPY_HOOK_STRICT"
+# The spellings of a boolean variable; anything else is reported, and strict mode is on.
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("", "0", "false", "no", "off")
 
 # The values of both variables last activated. CPython runs .pth lines twice in some virtual
 # environments (cpython #75723: site.venv() and site.main() both add site-packages), and
 # site.addsitedir() runs them again whenever it is called: activate once per values.
-_activated = None  # type: tuple[str, str] | None
+_activated = None  # type: tuple[str, str, str] | None
 
 
 def _activate_from_environment():  # type: () -> None
@@ -143,7 +147,7 @@ def _activate_from_environment():  # type: () -> None
     contracts = os.environ.get(_CONTRACTS_VARIABLE, "")
     if not contracts.strip():
         return
-    values = (contracts, os.environ.get(_ON_VIOLATION_VARIABLE, ""))
+    values = (contracts, os.environ.get(_ON_VIOLATION_VARIABLE, ""), os.environ.get(_STRICT_VARIABLE, ""))
     if values == _activated:
         return
     _activated = values
@@ -193,9 +197,18 @@ def _activate_from_environment():  # type: () -> None
             # already: both handled by install(), which is otherwise more than start-up needs.
             from ._activate import install_reporting
 
-            install_reporting(registry)
+            finder = install_reporting(registry)
         else:
-            _put_in_front(registry)
+            finder = _put_in_front(registry)
+        strict = values[2].strip().lower()
+        if strict not in _FALSE:
+            if strict not in _TRUE:
+                from ._activate import unknown_strict
+
+                unknown_strict(values[2])
+            from ._import_wrapper import enable
+
+            enable(finder)
     except Exception as exc:
         from ._activate import failed
 
@@ -688,6 +701,10 @@ def _guarded_spec(finder, fullname, path, target):
 
 # -- The proxy loader ---------------------------------------------------------------------
 
+# Strict mode's decided (importer, module) edges while it is on (``_import_wrapper`` sets
+# and empties it), else None.
+_strict_edges = None  # type: dict[tuple[str | None, str], bool] | None
+
 
 class GuardedLoader:
     # Wraps one load of one protected module; a new proxy is made for every load. It forwards
@@ -719,8 +736,13 @@ class GuardedLoader:
         # even if the import failed (import.c ``import_ensure_initialized``), an empty shell
         # of the refused module. exec_module still checks when create_module was not called
         # (``importlib.reload``).
-        _logged(_check_before, spec.name, spec.origin, self._contracts, self._registry, _find_importer(1))
+        importer = _find_importer(1)
+        _logged(_check_before, spec.name, spec.origin, self._contracts, self._registry, importer)
         self._checked = True
+        if _strict_edges is not None:
+            # Strict mode: this first import decided the edge; the import statement's own
+            # check (``_import_wrapper``) must not decide it, nor warn about it, again.
+            _strict_edges[(importer[0] if importer is not None else None, spec.name)] = True
         create = getattr(self._real, "create_module", None)
         return None if create is None else create(spec)
 

@@ -14,6 +14,7 @@ import sys
 
 from . import _CONTRACTS_VARIABLE as CONTRACTS_VARIABLE
 from . import _ON_VIOLATION_VARIABLE as ON_VIOLATION_VARIABLE
+from . import _STRICT_VARIABLE as STRICT_VARIABLE
 from . import _module_of as module_of
 
 # No ``from __future__ import annotations`` here: this module is imported at start-up when a
@@ -22,7 +23,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    from . import Item, Registry
+    from . import ContractFinder, Item, Registry
     from ._errors import ContractError
 
 
@@ -53,18 +54,29 @@ def unknown_mode(mode: str) -> None:
     )
 
 
+def unknown_strict(value: str) -> None:
+    """``IMPORTSPY_HOOK_STRICT`` is no boolean: strict mode is on, since it was asked for."""
+    report(
+        f"{STRICT_VARIABLE}={value!r} is neither 1/true/yes/on nor 0/false/no/off; strict mode is on. "
+        f"Set it to 1 or 0, or unset it"
+    )
+
+
 def unusable_path(path: str, exc: Exception) -> None:
     """A path in ``IMPORTSPY_HOOK_CONTRACTS`` that does not exist or cannot be listed."""
     problem = _as_contract_error(path, exc)
     report(f"{_located(problem)}; its contracts are not enforced. Fix the path in {CONTRACTS_VARIABLE}")
 
 
-def install_reporting(registry: "Registry") -> None:
-    """:func:`importspy_hook.install` for activation: a warning becomes its line on stderr."""
+def install_reporting(registry: "Registry") -> "ContractFinder":
+    """:func:`importspy_hook.install` for activation: a warning becomes its line on stderr.
+
+    :returns: the finder installed.
+    """
     from ._finder import install
 
     try:
-        install(registry)
+        return install(registry).finder
     except Warning as warning:
         # Only under -W error: install() warns about contracted modules imported before
         # start-up finished, and then changes nothing. The hook is still wanted: the warning
@@ -74,7 +86,7 @@ def install_reporting(registry: "Registry") -> None:
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            install(registry)
+            return install(registry).finder
 
 
 def _as_contract_error(path: str, exc: Exception) -> "ContractError":

@@ -98,8 +98,10 @@ class Installation:
         return self.finder.registry
 
     def uninstall(self) -> None:
-        """Remove the finder from ``sys.meta_path`` (no error if it is already gone)."""
+        """Remove the finder from ``sys.meta_path`` (no error if it is already gone), and turn
+        strict mode off."""
         remove(self.finder)
+        _strict_off()
 
     def __enter__(self) -> "Installation":
         return self
@@ -119,6 +121,7 @@ def install(
     on_violation: str | None = None,
     ignore: "Iterable[str] | None" = None,
     entry_points: bool | None = None,
+    strict: bool | None = None,
 ) -> "Installation":
     """Guard imports with contracts: put one :class:`ContractFinder` first on ``sys.meta_path``.
 
@@ -126,7 +129,8 @@ def install(
     to the front; it never stacks a second finder.
 
     Without ``contracts``, each setting comes from the first of: this call's argument, the
-    environment (``IMPORTSPY_HOOK_CONTRACTS``, ``IMPORTSPY_HOOK_ON_VIOLATION``),
+    environment (``IMPORTSPY_HOOK_CONTRACTS``, ``IMPORTSPY_HOOK_ON_VIOLATION``,
+    ``IMPORTSPY_HOOK_STRICT``),
     ``[tool.importspy-hook]`` in the nearest pyproject.toml, the default (``./contracts``).
     With ``contracts`` given, only this call's arguments count.
 
@@ -136,6 +140,8 @@ def install(
     :param ignore: module names and ``fnmatch`` patterns that are never guarded.
     :param entry_points: also load the contracts installed distributions ship (entry point
         group ``importspy_hook.contracts``).
+    :param strict: strict mode: check every import statement that reaches a protected module
+        against its ``importers`` rules, not only the first import (``docs/strict.rst``).
     :returns: an :class:`Installation` with ``.uninstall()``, usable as a context manager.
     :raises ContractError: when a contract or the configuration cannot be read or is not valid.
     """
@@ -155,10 +161,12 @@ def install(
         from ._config import Settings, load_registry, resolve
 
         if contracts is None:
-            settings = resolve(on_violation=on_violation, ignore=ignore, entry_points=entry_points)
+            settings = resolve(on_violation=on_violation, ignore=ignore, entry_points=entry_points, strict=strict)
         else:
             paths = [contracts] if isinstance(contracts, (str, PathLike)) else list(contracts)
             settings = Settings([fspath(p) for p in paths], on_violation, ignore or (), bool(entry_points))
+            settings.strict = bool(strict)
+        strict = settings.strict
         # Stamped before loading: a file changed during the load is read again later.
         stamp = contracts_stamp(settings)
         registry = load_registry(settings)
@@ -167,10 +175,23 @@ def install(
     # Warned before anything changes: under ``-W error`` the warning raises, and install()
     # must then leave sys.meta_path as it was. After the preload, which may import a
     # protected module for the checks.
-    _warn_already_imported(registry)
+    _warn_already_imported(registry, bool(strict))
     finder = put_in_front(registry)
     finder._source, finder._stamp = source, stamp
+    if strict:
+        from ._import_wrapper import enable
+
+        enable(finder)
+    else:
+        _strict_off()
     return Installation(finder)
+
+
+def _strict_off() -> None:
+    # Without importing the wrapper's module when strict mode was never on.
+    wrapper = sys.modules.get(f"{__package__}._import_wrapper")
+    if wrapper is not None:
+        wrapper.disable()
 
 
 def preload_check_modules(registry: Registry) -> None:
@@ -311,23 +332,37 @@ def _warn(message: str, stacklevel: int) -> None:
 
 
 def uninstall() -> None:
-    """Remove every importspy_hook finder from ``sys.meta_path``."""
+    """Remove every importspy_hook finder from ``sys.meta_path``, and turn strict mode off.
+
+    Strict mode puts back the ``builtins.__import__`` (and ``importlib.import_module``) that
+    was there before it; when another tool replaced it after strict mode was turned on, that
+    tool's wrapper is left in place and strict mode's own, which it calls, stops checking.
+    """
     for finder in [f for f in sys.meta_path if getattr(type(f), "_importspy_hook_finder", False)]:
         remove(finder)
+    _strict_off()
 
 
-def _warn_already_imported(registry: Registry) -> None:
+def _warn_already_imported(registry: Registry, strict: bool) -> None:
     imported = sorted(name for name in tuple(sys.modules) if registry.covers(name))
     if imported:
         import warnings
 
         from ._errors import ContractWarning
 
-        warnings.warn(
-            ContractWarning(
-                f"{', '.join(imported)} {'was' if len(imported) == 1 else 'were'} imported before "
-                f"importspy_hook was installed and cannot be guarded; install the hook earlier "
-                f"(at start-up, or with the IMPORTSPY_HOOK_CONTRACTS variable)"
-            ),
-            stacklevel=3,
-        )
+        were = "was" if len(imported) == 1 else "were"
+        if strict:
+            # Strict mode checks the statements that reach them from now on, but their first
+            # import (and its runtime rules) went unchecked.
+            text = (
+                f"{', '.join(imported)} {were} imported before importspy_hook was installed: that first "
+                f"import and its runtime rules went unchecked, strict mode checks only the import "
+                f"statements from now on; install the hook earlier (at start-up, or with the "
+                f"IMPORTSPY_HOOK_CONTRACTS variable)"
+            )
+        else:
+            text = (
+                f"{', '.join(imported)} {were} imported before importspy_hook was installed and cannot be "
+                f"guarded; install the hook earlier (at start-up, or with the IMPORTSPY_HOOK_CONTRACTS variable)"
+            )
+        warnings.warn(ContractWarning(text), stacklevel=3)
