@@ -17,8 +17,9 @@ less disturbed by other load on the machine. The in-process figures come from on
 started with the hook active over the same 20 contracts and a warm cache.
 
 Budgets: .pth present and variable unset <= 1.02; variable set, 20 contracts, warm cache
-<= 1.10; plus importing one protected module whose contract passes <= 1.15; a passing check
-of one protected import <= 50 us; a find_spec miss <= 1 us.
+<= 1.10, and the same with strict mode on (IMPORTSPY_HOOK_STRICT=1) <= 1.10; plus importing
+one protected module whose contract passes <= 1.15; a passing check of one protected import
+<= 50 us; a find_spec miss <= 1 us.
 
 This is not part of the test suite: timings belong here, never in unit tests.
 """
@@ -67,7 +68,7 @@ OTHER_CONTRACT = """
       functions: [{{name: run}}]
 """
 
-BUDGETS = {"pth_unset": 1.02, "active_idle": 1.10, "active_import": 1.15}
+BUDGETS = {"pth_unset": 1.02, "active_idle": 1.10, "active_strict": 1.10, "active_import": 1.15}
 
 
 def main() -> int:
@@ -147,6 +148,7 @@ def run(python: str, work: str, rounds: int, breakdown: bool) -> dict[str, objec
         raise SystemExit(f"{pth} is missing: is importspy-hook installed in that venv?")
     base = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "IMPORTSPY_HOOK_"))}
     active = dict(base, IMPORTSPY_HOOK_CONTRACTS=os.path.join(work, "contracts"), STAGE="prod", API_KEY="x")
+    strict = dict(active, IMPORTSPY_HOOK_STRICT="1")
     os.chdir(work)  # ``-c`` puts the working folder first on sys.path: that is how ``app`` is found
     check = f"import sys, app.protected; print(sorted(m for m in {HEAVY!r} if m in sys.modules))"
     # A cache entry vouches for its contract by stat alone once the contract's ctime is more
@@ -171,6 +173,7 @@ def run(python: str, work: str, rounds: int, breakdown: bool) -> dict[str, objec
         ("pth_comment", "comment", base, "pass"),
         ("pth_unset", "real", base, "pass"),
         ("active_idle", "real", active, "pass"),
+        ("active_strict", "real", strict, "pass"),
         ("active_import", "real", active, "import app.protected"),
         ("bare_import", "absent", active, "import app.protected"),
     ]
