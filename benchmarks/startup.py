@@ -152,7 +152,7 @@ def run(python: str, work: str, rounds: int, breakdown: bool) -> dict[str, objec
     os.chdir(work)  # ``-c`` puts the working folder first on sys.path: that is how ``app`` is found
     check = f"import sys, app.protected; print(sorted(m for m in {HEAVY!r} if m in sys.modules))"
     # A cache entry vouches for its contract by stat alone once the contract's ctime is more
-    # than 2 s older than the entry (importspy_hook._RACY_NS); until then its bytes are hashed at
+    # than 2 s older than the entry (_importspy_hook_guard.RACY_NS); until then its bytes are hashed at
     # every start. Measured here is the steady state: contracts written more than 2 s ago.
     time.sleep(2.1)
     cold = []
@@ -268,9 +268,7 @@ def in_process() -> int:
 
     finder = next(f for f in sys.meta_path if getattr(type(f), "_importspy_hook_finder", False))
     registry = finder.registry
-    from importspy_hook import _check_after as check_after
-    from importspy_hook import _check_before as check_before
-    from importspy_hook import _find_importer as find_importer
+    from _importspy_hook_guard import check_after, check_before, find_importer
 
     name, origin = "app.protected", app.protected.__file__
     contracts = registry.contracts_for(name)

@@ -120,7 +120,7 @@ HOOK_VALIDATIONS = """
 import json, statistics, sys, time
 sys.path.insert(0, ".")
 import importspy_hook
-from importspy_hook import _check_before as check_before
+from _importspy_hook_guard import check_before
 registry = importspy_hook.Registry.load("contracts")
 importspy_hook.install(registry)
 contracts = registry.contracts_for("protected")

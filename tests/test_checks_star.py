@@ -8,7 +8,7 @@ from fnmatch import fnmatchcase
 from hypothesis import given
 from hypothesis import strategies as st
 
-from importspy_hook import _name_matches as _fnmatch
+from _importspy_hook_guard import name_matches as _fnmatch
 
 names = st.text(alphabet="ab._", max_size=8)
 patterns = st.text(alphabet="ab.*", max_size=7)

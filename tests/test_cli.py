@@ -118,7 +118,7 @@ class TestExitCodes:
         def broken(registry: object) -> None:
             raise RuntimeError("the evaluator broke")
 
-        monkeypatch.setattr("importspy_hook._evaluate.runtime_report", broken)
+        monkeypatch.setattr("importspy_hook.cli.evaluation.runtime_report", broken)
         code, _, err = invoke("check")
         assert code == 3
         assert "internal error: RuntimeError: the evaluator broke" in err
@@ -131,7 +131,7 @@ class TestExitCodes:
         def broken(registry: object) -> None:
             raise RuntimeError("the evaluator broke")
 
-        monkeypatch.setattr("importspy_hook._evaluate.runtime_report", broken)
+        monkeypatch.setattr("importspy_hook.cli.evaluation.runtime_report", broken)
         code, _, err = invoke("--debug", "check")
         assert code == 3
         assert "Traceback (most recent call last)" in err
@@ -772,8 +772,7 @@ class TestLayering:
                 import service.api
             except importspy_hook.RuntimeViolation:
                 pass
-            loaded = sorted(m for m in sys.modules if m == "click" or m.startswith(("click.", "importspy_hook.cli",
-                            "importspy_hook._report", "importspy_hook._evaluate", "importspy_hook._starter")))
+            loaded = sorted(m for m in sys.modules if m == "click" or m.startswith(("click.", "importspy_hook.cli")))
             print(loaded)
             """
         )

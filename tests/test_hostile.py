@@ -347,7 +347,7 @@ SWEEP = """
 import io, logging, sys, traceback, warnings
 logging.basicConfig(level=logging.DEBUG, stream=sys.stdout)
 import importspy_hook
-from importspy_hook import _checks, _snapshot
+from importspy_hook import _snapshot, _violations
 
 channels = []
 registry = importspy_hook.Registry.load("contracts")

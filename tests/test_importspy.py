@@ -11,8 +11,8 @@ import platform
 import sys
 import textwrap
 
-from importspy_hook._importspy import migrate
-from importspy_hook._load import load_contract
+from importspy_hook._reading.importspy import migrate
+from importspy_hook._reading.load import load_contract
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -1,6 +1,6 @@
 """The ``runtime.python`` evaluator agrees with ``packaging`` on every interpreter version.
 
-The specifiers are compiled through the real loader path (``_convert._structure_python``),
+The specifiers are compiled through the real loader path (``_reading.structuring._structure_python``),
 and both sides are asked about the same versions, pre-releases included
 (``SpecifierSet.contains(v, prereleases=True)``: a contract's ``>=3.10`` admits a 3.14
 release candidate).
@@ -14,10 +14,10 @@ import pytest
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
-from importspy_hook import _python_matches as python_matches
+from _importspy_hook_guard import python_matches
 from importspy_hook import snapshot
-from importspy_hook._contract import PythonSpec
-from importspy_hook._convert import _structure_python, to_plain
+from importspy_hook._reading.model import PythonSpec
+from importspy_hook._reading.structuring import _structure_python, to_plain
 
 _RANKS = {"a": 0, "b": 1, "rc": 2}
 

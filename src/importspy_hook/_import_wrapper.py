@@ -25,18 +25,20 @@ pass-through, so that the other tool's chain keeps working.
 
 import builtins
 import sys
-from _thread import get_ident
 
 # What strict mode needs of the resident core: the importer found from the frames, the
 # importers rule of a contract, the test for the import machinery's own frames, and the
-# marks of the hook's own imports. The wording side (``_loader``) is imported on a violation
-# or a contract with ``importers.require``.
-from . import _checking as checking
-from . import _enter_own_imports as enter_own_imports
-from . import _find_importer as find_importer
-from . import _importer_failure as importer_failure
-from . import _is_machinery as is_machinery
-from . import _leave_own_imports as leave_own_imports
+# marks of the hook's own imports. The wording side (``_failure``) is imported on a
+# violation or for a contract with ``importers.require``.
+import _importspy_hook_guard as core
+from _importspy_hook_guard import (
+    enter_own_imports,
+    find_importer,
+    importer_failure,
+    in_own_imports,
+    is_machinery,
+    leave_own_imports,
+)
 
 # Type comments, no ``from __future__ import annotations``: with IMPORTSPY_HOOK_STRICT this
 # module is imported at every start-up, where each annotation is built when its function is
@@ -49,7 +51,7 @@ if TYPE_CHECKING:
     from types import FrameType, ModuleType  # noqa: F401
     from typing import Any
 
-    from . import ContractFinder, ImporterFacts, Registry  # noqa: F401
+    from _importspy_hook_guard import ContractFinder, ImporterFacts, Registry  # noqa: F401
 
     Plain = Mapping[str, Any]
     Edge = tuple[str | None, str]
@@ -63,7 +65,7 @@ _registry = None  # type: Registry | None
 # Statement key -> the protected modules the statement reaches, absolute names in import order.
 _reached = {}  # type: dict[object, tuple[str, ...]]
 # (importer name, module) -> True: the edge passed, or was warned about once. The core's
-# proxy loader records the first imports it let through here (``_strict_edges``).
+# proxy loader records the first imports it let through here (``strict_edges``).
 _edges = {}  # type: dict[Edge, bool]
 
 # What was there before the wrappers went in: kept once captured, so that a reference to a
@@ -82,7 +84,7 @@ def enable(finder):  # type: (ContractFinder) -> None
     global _finder, _original_import, _import_in_place
     _forget(finder.registry)
     _finder = finder
-    _core()._strict_edges = _edges
+    core.strict_edges = _edges
     if not _import_in_place:
         _original_import = builtins.__import__
         builtins.__import__ = _import
@@ -95,7 +97,7 @@ def disable():  # type: () -> None
     nobody replaced them since (otherwise its wrappers stay, passing every call on)."""
     global _finder, _import_in_place, _import_module_in_place
     _finder = None
-    _core()._strict_edges = None
+    core.strict_edges = None
     _forget(None)
     if _import_in_place and builtins.__import__ is _import:
         builtins.__import__ = _original_import  # type: ignore[assignment]
@@ -109,10 +111,6 @@ def disable():  # type: () -> None
 def enabled():  # type: () -> bool
     """Whether strict mode is on in this process."""
     return _finder is not None
-
-
-def _core():  # type: () -> Any
-    return sys.modules[__package__]
 
 
 def _forget(registry):  # type: (Registry | None) -> None
@@ -251,7 +249,7 @@ def _reach(key, name, items, level, package=None):
 
 def _own(name):  # type: (str) -> bool
     # The hook's own modules are part of the import machinery: never guarded (as in the finder).
-    return name == "importspy_hook" or name.startswith("importspy_hook.")
+    return name in ("importspy_hook", "_importspy_hook_guard") or name.startswith("importspy_hook.")
 
 
 def _absolute(name, package, level):  # type: (str, str | None, int) -> str | None
@@ -319,7 +317,7 @@ def _check_statement(name, module, globals):  # type: (str | None, str, Mapping[
     # The importer of an import statement: the frame that runs it (the one whose globals it
     # passed, below any wrapper another tool put over ours), or when that is the import
     # machinery's, the first frame outside it, as for a first import.
-    if get_ident() in checking or (name is not None and _own(name)):
+    if in_own_imports() or (name is not None and _own(name)):
         return  # an import made by a check, or by the hook's own code
     importer = None  # type: ImporterFacts | None
     if not is_machinery(name):
@@ -341,7 +339,7 @@ def _check_edge(importer, module):  # type: (ImporterFacts | None, str) -> None
     # passes (remembered), warns once (remembered), or raises the violation.
     name = importer[0] if importer is not None else None
     edge = (name, module)
-    if edge in _edges or get_ident() in checking:
+    if edge in _edges or in_own_imports():
         return
     registry = _registry
     if registry is None:
@@ -364,7 +362,7 @@ def _check_edge(importer, module):  # type: (ImporterFacts | None, str) -> None
             required = required or contract["importers"]["require"] is not None
         if not failed:
             if required:
-                from ._loader import check_required
+                from importspy_hook._failure import check_required
 
                 failed = not check_required(contracts, importer)
             if not failed:
@@ -380,7 +378,7 @@ def _report(importer, module, contracts, registry):
     # type: (ImporterFacts | None, str, Sequence[Plain], Registry) -> None
     # Words the violation as a first import's, without the runtime rules (checked at the
     # first import, not again); raises it, or warns in warn mode.
-    from ._loader import report_before
+    from importspy_hook._failure import report_before
 
     loaded = sys.modules.get(module)  # type: ModuleType | None
     spec = getattr(loaded, "__spec__", None)

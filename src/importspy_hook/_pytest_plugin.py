@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from ._errors import ContractError
-from ._finder import Installation
+from importspy_hook._errors import ContractError
+from importspy_hook._install import Installation
 
 _installed = pytest.StashKey[Installation]()
 
@@ -36,8 +36,8 @@ def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
     if not (early_config.known_args_namespace.importspy_hook or early_config.getini("importspy_hook")):
         return
     # Imported here: only an enabled session reads settings and contracts.
-    from ._config import load_registry, resolve
-    from ._finder import install
+    from importspy_hook._install import install
+    from importspy_hook._reading.settings import load_registry, resolve
 
     inipath = early_config.inipath
     start = inipath.parent if inipath is not None and inipath.name == "pyproject.toml" else None
@@ -54,7 +54,7 @@ def pytest_report_header(config: pytest.Config) -> str | None:
     installation = config.stash.get(_installed, None)
     if installation is None:
         return None
-    from ._import_wrapper import enabled
+    from importspy_hook._import_wrapper import enabled
 
     strict = ", strict mode: every import statement checked" if enabled() else ""
     return f"importspy-hook: guarding imports with {len(installation.registry)} contracts{strict}"

@@ -2,16 +2,13 @@
 contracts accept, and installed distributions' versions.
 
 The package's core checks ``runtime`` rules against a plain tuple of the same facts
-(``_facts``), so that a protected import defines no class for them; this module names them
+(``host_facts``), so that a protected import defines no class for them; this module names them
 for the public API, the command line and the wording of violations.
 """
 
 import os
 
-from . import _enter_own_imports as enter_own_imports
-from . import _facts
-from . import _host_os as host_os
-from . import _leave_own_imports as leave_own_imports
+from _importspy_hook_guard import enter_own_imports, host_facts, host_os, leave_own_imports
 
 # No ``from __future__ import annotations`` here: this module is imported when a contract
 # needs installed distributions checked, where ``__future__`` would cost about 1.5 % of a
@@ -41,7 +38,7 @@ class Snapshot(_Facts):
     __slots__ = ()
 
     def __new__(cls) -> "Snapshot":
-        return super().__new__(cls, _facts())
+        return super().__new__(cls, host_facts())
 
     @property
     def os(self) -> str:

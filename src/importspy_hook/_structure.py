@@ -10,8 +10,8 @@ costs about 15 ms, and ``inspect.signature`` is only a fallback for callables wi
 ``__code__`` (builtins, ``functools.partial``).
 """
 
-from ._checks import is_secret_name, where
-from ._errors import Violation
+from importspy_hook._errors import Violation
+from importspy_hook._violations import is_secret_name, where
 
 # No ``from __future__ import annotations`` here: this module is imported at start-up or at the
 # first protected import, where importing ``__future__`` costs about 1.5 % of a bare start

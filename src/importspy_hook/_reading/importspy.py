@@ -27,14 +27,14 @@ import json
 import re
 import textwrap
 
-from ._errors import ContractError
-from ._yaml import Document, read_document
+from importspy_hook._errors import ContractError
+from importspy_hook._reading.document import Document, read_document
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    from ._contract import Contract
+    from importspy_hook._reading.model import Contract
 
 #: Keys that only ImportSpy contracts have at the top level.
 IMPORTSPY_KEYS = frozenset({"filename", "version", "variables", "functions", "classes", "deployments"})
@@ -96,7 +96,7 @@ def load_spymodel(file: str, module: str | None = None) -> Contract:
     :raises ContractError: when the file is not a valid ImportSpy contract, or names no module.
     """
     # Imported here: structuring needs attrs and cattrs.
-    from ._convert import structure_document
+    from importspy_hook._reading.structuring import structure_document
 
     return structure_document(convert(read_document(file), module).document)
 
@@ -122,7 +122,7 @@ def migrate(file: str, module: str | None = None) -> str:
     """
     migration = convert(read_document(file), module)
     # Validated as a native contract before it is written: what migrate writes passes lint.
-    from ._convert import structure_document
+    from importspy_hook._reading.structuring import structure_document
 
     structure_document(migration.document)
     lines = [

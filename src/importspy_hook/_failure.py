@@ -1,8 +1,8 @@
 """A protected import that does not pass: its violations worded, reported, raised or warned.
 
-The proxy loader (``GuardedLoader`` in the package's core) evaluates the rules on the path of an import that
+The proxy loader (``_importspy_hook_guard.GuardedLoader``) evaluates the rules on the path of an import that
 passes; when one fails, or a contract has ``importers.require`` or ``provides``, it calls
-:func:`report_before` or :func:`report_after` here, which run the full checks (``_checks``,
+:func:`report_before` or :func:`report_after` here, which run the full checks (``_violations``,
 ``_structure``) and raise the :class:`ContractViolation` or warn. Also here: the loader that
 refuses a module whose real loader cannot be checked, and the DEBUG log of each decision.
 
@@ -13,12 +13,9 @@ importer, rule ids).
 
 import sys
 
-from . import _check_before as check_before
-from . import _enter_own_imports as enter_own_imports
-from . import _find_importer as find_importer
-from . import _leave_own_imports as leave_own_imports
-from ._checks import check_importer_name, check_runtime, named, violation, where
-from ._snapshot import snapshot
+from _importspy_hook_guard import check_before, enter_own_imports, find_importer, leave_own_imports
+from importspy_hook._snapshot import snapshot
+from importspy_hook._violations import check_importer_name, check_runtime, named, violation, where
 
 # No ``from __future__ import annotations`` here: this module is imported when a protected
 # import fails, where importing ``__future__`` would cost about 1.5 % of a bare start.
@@ -30,9 +27,9 @@ if TYPE_CHECKING:
     from types import ModuleType
     from typing import Any, NoReturn
 
-    from . import ImporterFacts, Registry
-    from ._checks import Importer
-    from ._errors import ContractViolation, Violation
+    from _importspy_hook_guard import ImporterFacts, Registry
+    from importspy_hook._errors import ContractViolation, Violation
+    from importspy_hook._violations import Importer
 
     Plain = Mapping[str, Any]
 
@@ -57,7 +54,7 @@ class RefusingLoader:
         self._refuse(getattr(module, "__file__", None))
 
     def _refuse(self, origin: str | None) -> "NoReturn":
-        from ._errors import ContractViolation
+        from importspy_hook._errors import ContractViolation
 
         importer = named(find_importer(2))
         raise ContractViolation(
@@ -86,7 +83,7 @@ def refuse_unchecked(spec: "ModuleSpec", contracts: "Sequence[Plain]", registry:
     if all(registry.mode(contract) == "warn" for contract in contracts):
         import warnings
 
-        from ._errors import ContractWarning
+        from importspy_hook._errors import ContractWarning
 
         try:
             warnings.warn(ContractWarning(f"{name} cannot be checked: {message}"), stacklevel=2)
@@ -100,7 +97,7 @@ def refuse_unchecked(spec: "ModuleSpec", contracts: "Sequence[Plain]", registry:
 
 def is_violation(excinfo: "Any") -> bool:
     """Whether pytest's ``excinfo`` holds a :class:`ContractViolation` (``__tracebackhide__``)."""
-    from ._errors import ContractViolation
+    from importspy_hook._errors import ContractViolation
 
     return isinstance(getattr(excinfo, "value", None), ContractViolation)
 
@@ -132,7 +129,7 @@ def debug_logger() -> "Logger | None":
 def logged(
     check: "Callable[..., list[Violation]]", name: str, origin: str | None, *args: "Any", **options: "Any"
 ) -> None:
-    """Run ``check`` (the core's ``_check_before`` or ``_check_after``) and log its decision at DEBUG."""
+    """Run ``check`` (the core's ``check_before`` or ``_check_after``) and log its decision at DEBUG."""
     log = debug_logger()
     if log is None:
         check(name, origin, *args, **options)
@@ -149,7 +146,7 @@ def logged(
     try:
         warned = check(name, origin, *args, **options)
     except ImportError as exc:  # a ContractViolation is one
-        from ._errors import ContractViolation
+        from importspy_hook._errors import ContractViolation
 
         if not isinstance(exc, ContractViolation):
             raise
@@ -244,7 +241,7 @@ def _check_members(
     # Imported here: only contracts with importers.require or provides need the structure
     # checks, and every module imported at the first protected import costs (README, "Performance").
     # Called while this thread is marked as running a check, so the import is the hook's own.
-    from ._structure import check_members
+    from importspy_hook._structure import check_members
 
     return check_members(contract, section, namespace, subject)
 
@@ -253,7 +250,7 @@ def check_readable(contract: "Plain") -> "list[Violation]":
     """Fail closed: a contract that could not be read at start-up refuses every import of its module.
 
     Activation stands such a contract in for a broken file whose module name it could still
-    read, with the problem under ``unreadable`` (``_activate``).
+    read, with the problem under ``unreadable`` (``_activation``).
     """
     problem: str | None = contract.get("unreadable")
     if problem is None:
@@ -285,7 +282,7 @@ def report_after(
 def violation_class(rule: str) -> "type[ContractViolation]":
     """The exception class for a rule id: the kind of its first violation decides."""
     # Imported here: only a violation needs the exception classes.
-    from ._errors import ContractViolation, ImporterViolation, RuntimeViolation, StructureViolation
+    from importspy_hook._errors import ContractViolation, ImporterViolation, RuntimeViolation, StructureViolation
 
     kinds: tuple[tuple[str, type[ContractViolation]], ...] = (
         ("contract.", ContractViolation),
@@ -319,7 +316,7 @@ def _report(
         # _errors is loaded by the violations found.
         import warnings
 
-        from ._errors import ContractWarning
+        from importspy_hook._errors import ContractWarning
 
         text = f"{header}: " + "; ".join(v.message for v in warned)
         if importer is not None:

@@ -17,15 +17,15 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from . import __version__
-from ._errors import ContractError
+from _importspy_hook_guard import __version__
+from importspy_hook._errors import ContractError
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
-    from . import Registry
-    from ._config import Settings
-    from ._contract import Contract
+    from _importspy_hook_guard import Registry
+    from importspy_hook._reading.model import Contract
+    from importspy_hook._reading.settings import Settings
 
 EXIT_KEPT = 0
 EXIT_BROKEN = 1
@@ -120,7 +120,7 @@ def load_registry(contracts: Sequence[str], extra: Sequence[str] = (), *, option
     :raises Problem: when the default folder is missing and nothing else was given.
     :raises ContractProblems: with every problem of every file that cannot be used.
     """
-    from . import Registry
+    from _importspy_hook_guard import Registry
 
     paths = list(contracts)
     settings = None
@@ -143,7 +143,7 @@ def load_registry(contracts: Sequence[str], extra: Sequence[str] = (), *, option
     files, errors = load_files([*paths, *extra], skip={os.path.realpath(file) for file in mapped})
     loaded: list[Any] = list(files)  # parsed contracts, and the plain data of shipped ones
     if mapped:
-        from ._importspy import load_spymodel
+        from importspy_hook._reading.importspy import load_spymodel
 
         for file, module in mapped.items():
             try:
@@ -151,7 +151,7 @@ def load_registry(contracts: Sequence[str], extra: Sequence[str] = (), *, option
             except ContractError as exc:
                 errors.append(exc)
     if settings is not None and settings.entry_points:
-        from ._packages import package_contracts
+        from importspy_hook._reading.shipped import package_contracts
 
         try:
             loaded.extend(package_contracts())
@@ -171,7 +171,7 @@ def configured_settings() -> Settings:
 
     :raises ContractError: for an invalid pyproject.toml table.
     """
-    from . import _config
+    from importspy_hook._reading import settings as _config
 
     # on_violation is given: the commands report every broken rule whatever the mode, so an
     # IMPORTSPY_HOOK_ON_VIOLATION setting neither matters nor is checked here.
@@ -184,7 +184,7 @@ def configured_contracts(settings: Settings | None = None) -> list[str]:
 
     :raises ContractError: for an invalid pyproject.toml table.
     """
-    from . import _config
+    from importspy_hook._reading import settings as _config
 
     configured = (settings or configured_settings()).contracts
     return [] if configured == (_config.DEFAULT_CONTRACTS,) else list(configured)
@@ -193,8 +193,8 @@ def configured_contracts(settings: Settings | None = None) -> list[str]:
 def load_files(paths: Iterable[str], skip: Iterable[str] = ()) -> tuple[list[Contract], list[ContractError]]:
     """Read every contract named by ``paths``; a file given twice is read once, and a file
     whose real path is in ``skip`` not at all."""
-    from . import _contract_files as contract_files
-    from ._load import load_contract
+    from _importspy_hook_guard import contract_files
+    from importspy_hook._reading.load import load_contract
 
     contracts: list[Contract] = []
     errors: list[ContractError] = []
@@ -219,7 +219,7 @@ def load_files(paths: Iterable[str], skip: Iterable[str] = ()) -> tuple[list[Con
 
 
 def _duplicates(contracts: Iterable[Contract]) -> list[ContractError]:
-    from ._convert import to_plain
+    from importspy_hook._reading.structuring import to_plain
 
     owners: dict[str, str] = {}
     errors = []
@@ -321,8 +321,8 @@ def check(
       importspy-hook check plugins/report.py --as-importer-of app.core
       importspy-hook check --format sarif --output importspy.sarif
     """
-    from ._evaluate import TargetError, resolve_target, runtime_report, target_report
-    from ._report import render_json, render_sarif, render_text
+    from importspy_hook.cli.evaluation import TargetError, resolve_target, runtime_report, target_report
+    from importspy_hook.cli.report import render_json, render_sarif, render_text
 
     if host is not None and not targets:
         raise Problem("--as-importer-of needs a TARGET: the plugin module or file to check")
@@ -360,7 +360,7 @@ def lint(paths: tuple[str, ...]) -> None:
       importspy-hook lint
       importspy-hook lint contracts/payments.keys.yml extra-contracts/
     """
-    from . import _contract_files as contract_files
+    from _importspy_hook_guard import contract_files
 
     shipped: list[tuple[str, str, tuple[str, ...]]] = []
     if not paths:
@@ -369,7 +369,7 @@ def lint(paths: tuple[str, ...]) -> None:
         if settings.entry_points and targets == [DEFAULT_CONTRACTS] and not Path(DEFAULT_CONTRACTS).is_dir():
             targets = []  # as for the other commands: shipped contracts alone are enough
         if settings.entry_points:
-            from ._packages import shipped_folders
+            from importspy_hook._reading.shipped import shipped_folders
 
             shipped = shipped_folders()
     else:
@@ -395,8 +395,8 @@ def lint(paths: tuple[str, ...]) -> None:
 def _shipped_problems(shipped: Iterable[tuple[str, str, tuple[str, ...]]]) -> list[ContractError]:
     """Every problem of the contracts distributions ship, each distribution on its own (an
     application contract and a package's for one module both apply; they are no duplicates)."""
-    from ._convert import to_plain
-    from ._packages import check_owned
+    from importspy_hook._reading.shipped import check_owned
+    from importspy_hook._reading.structuring import to_plain
 
     errors: list[ContractError] = []
     for dist_name, folder, owned in shipped:
@@ -487,8 +487,8 @@ def snapshot(fmt: str, env_names: tuple[str, ...], contracts: tuple[str, ...]) -
       importspy-hook snapshot
       importspy-hook snapshot --format json --env STAGE --env REGION
     """
-    from ._checks import is_secret_name
-    from ._snapshot import snapshot as take_snapshot
+    from importspy_hook._snapshot import snapshot as take_snapshot
+    from importspy_hook._violations import is_secret_name
 
     secret = _secret_names(load_registry(contracts, optional=True)) if (env_names or contracts) else set()
     snap = take_snapshot()
@@ -524,7 +524,7 @@ def _secret_names(registry: Registry) -> set[str]:
 
 
 def _snapshot_yaml(data: dict[str, Any]) -> str:
-    from ._starter import scalar
+    from importspy_hook.cli.starter import scalar
 
     def seq(items: Iterable[str]) -> str:
         return "[" + ", ".join(scalar(i) for i in items) + "]"
@@ -567,8 +567,8 @@ def init(module: str, output: str | None, force: bool) -> None:
     """
     import importlib
 
-    from ._evaluate import TargetError, resolve_target
-    from ._starter import starter_contract
+    from importspy_hook.cli.evaluation import TargetError, resolve_target
+    from importspy_hook.cli.starter import starter_contract
 
     try:
         target = resolve_target(module)
@@ -615,7 +615,7 @@ def migrate(spymodel: str, module: str | None, output: str | None, force: bool) 
       importspy-hook migrate spymodel.yml --module package
       importspy-hook migrate plugins/spymodel.yml -m app.core -o contracts/app.core.yml
     """
-    from ._importspy import migrate as to_native
+    from importspy_hook._reading.importspy import migrate as to_native
 
     text = to_native(spymodel, module)
     if output is not None and Path(output).exists() and not force:

@@ -2,7 +2,7 @@
 
 cattrs structures the data with ``forbid_extra_keys`` and detailed validation, so that every
 problem in a file is found at once; the error paths it reports are turned into
-``file:line:col`` positions through the :class:`~importspy_hook._yaml.Document` positions.
+``file:line:col`` positions through the :class:`~importspy_hook._reading.document.Document` positions.
 :func:`to_plain` unstructures a contract into the plain data the checks read (and the
 compiled cache stores).
 """
@@ -18,8 +18,8 @@ import cattrs
 from cattrs.errors import ForbiddenExtraKeysError, IterableValidationError, IterableValidationNote
 from cattrs.gen import make_dict_structure_fn, override
 
-from ._checks import MAX_MATCHED_CHARS, quoted, quoted_list
-from ._contract import (
+from importspy_hook._errors import ContractError
+from importspy_hook._reading.model import (
     AnnotationText,
     ArchNames,
     Attribute,
@@ -40,14 +40,14 @@ from ._contract import (
     Variable,
     VersionClause,
 )
-from ._errors import ContractError
-from ._snapshot import ARCH_ALIASES, IMPLEMENTATIONS, OS_ALIASES
+from importspy_hook._snapshot import ARCH_ALIASES, IMPLEMENTATIONS, OS_ALIASES
+from importspy_hook._violations import MAX_MATCHED_CHARS, quoted, quoted_list
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
-    from ._yaml import Document
+    from importspy_hook._reading.document import Document
 
 SCHEMA_VERSION = 1
 MAX_REGEX_CHARS = 256

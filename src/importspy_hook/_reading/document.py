@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 
-from ._errors import ContractError
+from importspy_hook._errors import ContractError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

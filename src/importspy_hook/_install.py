@@ -1,8 +1,8 @@
 """Installing the finder: :func:`install`, :func:`uninstall`, :func:`self_check`.
 
 :class:`ContractFinder` itself, with its fast test for unprotected names and what it does for a
-protected name, is in the package's core (``__init__.py``), the one module drop-in activation
-imports at start-up. This module holds the public API, ``invalidate_caches``
+protected name, is in the resident core (``_importspy_hook_guard``), the one module drop-in
+activation imports at start-up. This module holds the public API, ``invalidate_caches``
 (:func:`invalidate`) and the warnings about finders in front of ours.
 """
 
@@ -10,21 +10,19 @@ import os
 import sys
 from os import PathLike, fspath
 
-from . import ContractFinder, Registry
-from . import _installed as installed
-from . import _put_in_front as put_in_front
-from . import _remove as remove
+from _importspy_hook_guard import ContractFinder, Registry, put_in_front
+from _importspy_hook_guard import installed_finder as installed
+from _importspy_hook_guard import remove_finder as remove
 
 # No ``from __future__ import annotations`` here: this module is imported at the first
 # protected import, where importing ``__future__`` costs about 1.5 % of a bare start
 # (README, "Performance"). Annotations that name type-only imports are quoted instead.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Iterable
     from types import TracebackType
-    from typing import Any
 
-    from ._config import Settings
+    from importspy_hook._reading.settings import Settings
 
     PathSpec = str | PathLike[str] | Iterable[str | PathLike[str]]
 
@@ -50,7 +48,7 @@ def warn_front(finder: "ContractFinder") -> None:
 def invalidate(finder: "ContractFinder") -> None:
     """:meth:`ContractFinder.invalidate_caches`: forget distribution versions, and re-read
     the contracts when install() was given paths and any file changed."""
-    from ._snapshot import forget_distributions
+    from importspy_hook._snapshot import forget_distributions
 
     forget_distributions()
     if finder._source is not None:
@@ -59,8 +57,8 @@ def invalidate(finder: "ContractFinder") -> None:
 
 def _reload(finder: "ContractFinder", settings: "Settings") -> None:
     # Imported here: install() with paths has imported the loading side already.
-    from ._config import load_registry
-    from ._errors import ContractError
+    from importspy_hook._errors import ContractError
+    from importspy_hook._reading.settings import load_registry
 
     error: ContractError | None = None
     try:
@@ -158,7 +156,7 @@ def install(
             )
     else:
         # Imported here: settings and contract loading are needed once, at install time.
-        from ._config import Settings, load_registry, resolve
+        from importspy_hook._reading.settings import Settings, load_registry, resolve
 
         if contracts is None:
             settings = resolve(on_violation=on_violation, ignore=ignore, entry_points=entry_points, strict=strict)
@@ -171,6 +169,8 @@ def install(
         stamp = contracts_stamp(settings)
         registry = load_registry(settings)
         source = settings
+    from importspy_hook._needs import preload_check_modules
+
     preload_check_modules(registry)
     # Warned before anything changes: under ``-W error`` the warning raises, and install()
     # must then leave sys.meta_path as it was. After the preload, which may import a
@@ -179,7 +179,7 @@ def install(
     finder = put_in_front(registry)
     finder._source, finder._stamp = source, stamp
     if strict:
-        from ._import_wrapper import enable
+        from importspy_hook._import_wrapper import enable
 
         enable(finder)
     else:
@@ -189,69 +189,9 @@ def install(
 
 def _strict_off() -> None:
     # Without importing the wrapper's module when strict mode was never on.
-    wrapper = sys.modules.get(f"{__package__}._import_wrapper")
+    wrapper = sys.modules.get("importspy_hook._import_wrapper")
     if wrapper is not None:
         wrapper.disable()
-
-
-def preload_check_modules(registry: Registry) -> None:
-    """Import now, before the finder is in place, what the contracts' checks will import.
-
-    A check that first imports ``importlib.metadata`` while the user's own import of one of
-    its dependencies (``email``, ``zipfile``, ...) is half done would get that module half
-    initialised (the module lock is re-entrant) and fail, or leave it broken for later imports.
-    Loading these modules at install time avoids it; they are the hook's own imports, so a
-    contract on one of them is reported as "imported before importspy_hook was installed".
-    """
-    needs = registry.check_modules()
-    for name in sorted(needs):
-        if name not in sys.modules:
-            try:
-                __import__(name)
-            except ImportError:  # packaging missing: the check that needs it will say so
-                pass
-    if "importlib.metadata" in needs:
-        # Reading one distribution's metadata imports what importlib.metadata loads lazily
-        # (email.parser, ...): this package's own. Nothing is cached: versions are still read
-        # when checked.
-        try:
-            from importlib import metadata
-
-            metadata.version("importspy-hook")
-        except Exception:
-            pass
-
-
-def compile_patterns(ignore: "tuple[str, ...]", patterned: "list[tuple[str, int]]") -> "tuple[Any, Any, Any]":
-    """``Registry``'s matchers: of the ignored names, of each pattern other than ``prefix*``
-    (with the index of its contract), and of all those patterns at once."""
-    import re
-    from fnmatch import translate
-
-    ignored = re.compile("|".join(f"(?:{translate(p)})" for p in ignore)).match if ignore else None
-    each = tuple((re.compile(translate(p)).match, i) for p, i in patterned)
-    combined = re.compile("|".join(f"(?:{translate(p)})" for p, _ in patterned)).match if patterned else None
-    return ignored, each, combined
-
-
-def check_modules(plain: "Mapping[str, Any]") -> tuple[str, ...]:
-    """The modules the checks of contract ``plain`` import when they run.
-
-    Only ``?`` and ``[...]`` importer patterns need ``fnmatch`` (``_checks`` matches
-    ``*``-only patterns itself); ``packages`` need ``importlib.metadata`` and packaging; an
-    env ``matches`` needs ``re``.
-    """
-    needs: set[str] = set()
-    importers = plain.get("importers") or {}
-    patterns = [*(importers.get("allow") or ()), *(importers.get("deny") or ())]
-    if any(char in pattern for pattern in patterns for char in "?["):
-        needs.add("fnmatch")
-    for alternative in plain.get("runtime") or ():
-        if alternative.get("packages"):
-            needs.update(("importlib.metadata", "packaging.specifiers", "packaging.version"))
-        if any(rule.get("matches") for rule in (alternative.get("env") or {}).values()):
-            needs.add("re")
-    return tuple(sorted(needs))
 
 
 def self_check() -> list[str]:
@@ -309,7 +249,7 @@ def contracts_stamp(settings: "Settings") -> tuple[tuple[str, int, int], ...]:
     with a package installation, which ``install()`` again picks up.
     """
     # Imported here: install() with paths has imported the loading side already.
-    from . import _contract_files as contract_files
+    from _importspy_hook_guard import contract_files
 
     stamp = []
     for file in [*contract_files(settings.contracts), *settings.importspy_contracts]:
@@ -326,7 +266,7 @@ def _warn(message: str, stacklevel: int) -> None:
     # Imported here: warnings is loaded in practice, but not needed until there is a problem.
     import warnings
 
-    from ._errors import ContractWarning
+    from importspy_hook._errors import ContractWarning
 
     warnings.warn(ContractWarning(message), stacklevel=stacklevel)
 
@@ -348,7 +288,7 @@ def _warn_already_imported(registry: Registry, strict: bool) -> None:
     if imported:
         import warnings
 
-        from ._errors import ContractWarning
+        from importspy_hook._errors import ContractWarning
 
         were = "was" if len(imported) == 1 else "were"
         if strict:

@@ -1,13 +1,13 @@
 """Loading contract files and folders.
 
 This module imports the YAML and cattrs side only inside :func:`load_contract`. Finding the
-contract files (:func:`contract_files`) lives in ``_cache``, beside the cache reader, since a
+contract files (:func:`contract_files`) lives in ``_reading.cache``, beside the cache reader, since a
 warm start-up needs only those two and each module imported there costs (README, "Performance").
 """
 
 import os
 
-from . import _contract_files as contract_files
+from _importspy_hook_guard import contract_files
 
 # No ``from __future__ import annotations`` here: this module is imported at start-up or at the
 # first protected import, where importing ``__future__`` costs about 1.5 % of a bare start
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
     from os import PathLike
 
-    from ._contract import Contract
+    from importspy_hook._reading.model import Contract
 
 
 def load_contract(path: "str | PathLike[str]") -> "Contract":
@@ -27,9 +27,9 @@ def load_contract(path: "str | PathLike[str]") -> "Contract":
     """
     # Imported here: ruamel.yaml, cattrs and attrs (and json, re, textwrap for the ImportSpy
     # format) are needed only on a cache miss.
-    from ._convert import structure_document
-    from ._importspy import convert, is_spymodel
-    from ._yaml import read_document
+    from importspy_hook._reading.document import read_document
+    from importspy_hook._reading.importspy import convert, is_spymodel
+    from importspy_hook._reading.structuring import structure_document
 
     document = read_document(os.fspath(path))
     if is_spymodel(document.data):

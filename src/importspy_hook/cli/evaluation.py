@@ -18,14 +18,13 @@ from typing import TYPE_CHECKING, Any
 
 from attrs import frozen
 
-from . import Registry
-from . import _is_machinery as is_machinery
-from ._checks import Importer, check_importer_name, check_runtime
-from ._errors import ContractViolation, ContractWarning, Violation
-from ._finder import install
-from ._report import Finding, Outcome, Report
-from ._snapshot import snapshot
-from ._structure import check_members
+from _importspy_hook_guard import Registry, is_machinery
+from importspy_hook._errors import ContractViolation, ContractWarning, Violation
+from importspy_hook._install import install
+from importspy_hook._snapshot import snapshot
+from importspy_hook._structure import check_members
+from importspy_hook._violations import Importer, check_importer_name, check_runtime
+from importspy_hook.cli.report import Finding, Outcome, Report
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence

@@ -1,7 +1,7 @@
 """The compiled contract cache: the plain data of each parsed contract, stored with ``marshal``.
 
 Parsing YAML and structuring it with cattrs costs tens of milliseconds and imports ruamel.yaml,
-cattrs and attrs; the checks only need the plain data (``_convert.to_plain``). So each parsed
+cattrs and attrs; the checks only need the plain data (``_reading.structuring.to_plain``). So each parsed
 contract is stored as one entry, and a warm start reads the entries and imports none of them.
 
 The entries of the contracts of one folder are kept in one cache file, so that a start-up opens
@@ -24,16 +24,16 @@ An entry is used when its contract's stat key is the same and either the bytes' 
 matches or the stat key alone proves the bytes unchanged: ``st_ctime_ns`` is set by the kernel
 on every write, rename and ``utime`` (tools that keep mtimes, such as ``cp -p``, tar or
 rsync, cannot set it), so a file whose ctime is older than the moment its bytes were hashed,
-by more than the clock's granularity (``_RACY_NS``), has not changed since. This is git's rule
+by more than the clock's granularity (``RACY_NS``), has not changed since. This is git's rule
 for "racily clean" index entries; a newer ctime, or a system whose ``st_ctime`` is the
 creation time (Windows), gets the bytes read and hashed. A warm start-up therefore stats each
-contract and reads the index of one cache file (``_decode`` in the package's core reads the rest).
+contract and reads the index of one cache file (the core's ``decode_compiled`` reads the rest).
 
-The warm path (stat, read the cache file, trust an entry by its stat key) is in the package's
-core (``importspy_hook/__init__.py``), which drop-in activation imports; this module is
+The warm path (stat, read the cache file, trust an entry by its stat key) is in the resident
+core (``_importspy_hook_guard``), which drop-in activation imports; this module is
 imported for the rest: hashing, the user cache folder, parsing and writing.
 
-Digests are ``_imp.source_hash`` (the core's ``_digest``), the keyed SipHash CPython uses for
+Digests are ``_imp.source_hash`` (the core's ``keyed_digest``), the keyed SipHash CPython uses for
 hash-based ``.pyc`` files: a builtin, so free to import, where ``zlib`` (about 0.5 ms here), ``_blake2`` (0.4 ms) or
 ``hashlib`` (3 ms and more) would cost a start-up more than the work they save.
 
@@ -49,22 +49,22 @@ import os
 import sys
 import time
 
-from . import (
-    _CACHE_FILE,
-    _CACHE_FOLDER,
-    _CACHE_HEADER,
-    _CTIME_IS_CHANGE_TIME,
-    _RACY_NS,
-    _SUFFIX,
-    _cache_entries,
-    _compiled_items,
-    _contract_files,
-    _digest,
-    _loaded,
-    _read_blob,
+from _importspy_hook_guard import (
+    CACHE_FILE,
+    CACHE_FOLDER,
+    CACHE_HEADER,
+    CACHE_SUFFIX,
+    CTIME_IS_CHANGE_TIME,
+    RACY_NS,
+    cache_entries,
+    compiled_items,
+    contract_files,
+    forget_cache_file,
+    keyed_digest,
+    read_blob,
 )
 
-# No ``from __future__ import annotations`` here, as in the package's core: this module is
+# No ``from __future__ import annotations`` here, as in the resident core: this module is
 # imported at start-up whenever a contract's entry is missing or stale.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -72,7 +72,7 @@ if TYPE_CHECKING:
     from os import PathLike
     from typing import Any
 
-    from . import Compiled, Item
+    from _importspy_hook_guard import Compiled, Item
 
     PathSpec = str | PathLike[str] | Iterable[str | PathLike[str]]
     # (size, st_mtime_ns, st_ctime_ns, st_ino, digest of the bytes, hashed at (ns)).
@@ -81,7 +81,7 @@ if TYPE_CHECKING:
     Update = tuple[int, int, int, int, bytes, int, str, tuple[str, ...], bytes]
 
 CACHE_DIR_VARIABLE = "IMPORTSPY_HOOK_CACHE_DIR"
-# The same bound as ``_yaml.MAX_BYTES``; a larger file fails to parse and is never cached.
+# The same bound as ``_reading.document.MAX_BYTES``; a larger file fails to parse and is never cached.
 _MAX_BYTES = 1 << 20
 
 
@@ -91,7 +91,7 @@ def compiled_contracts(paths: "PathSpec") -> "list[Item]":
     :raises ContractError: for the first file that cannot be used, or a missing path.
     """
     found: list[Item] = []
-    for item in _compiled_items(_contract_files(paths)):
+    for item in compiled_items(contract_files(paths)):
         if isinstance(item, Exception):
             raise item
         found.append(item)
@@ -104,18 +104,18 @@ def compiled_contract(file: str) -> "dict[str, Any]":
 
     :raises ContractError: when the file cannot be read or is not a valid contract.
     """
-    (item,) = _compiled_items([file])
+    (item,) = compiled_items([file])
     if isinstance(item, Exception):
         raise item
     if isinstance(item, tuple):
-        from . import _decode
+        from _importspy_hook_guard import decode_compiled
 
-        return _decode(item)
+        return decode_compiled(item)
     return dict(item)
 
 
 def slow_items(files: "list[str]", *, use_entries: bool = True) -> "list[dict[str, Any] | Compiled | Exception]":
-    """The package core's ``_compiled_items`` for the files whose entry beside them is not fresh by
+    """The package core's ``compiled_items`` for the files whose entry beside them is not fresh by
     its stat key: hashed, looked up in the user cache, or parsed. Every cache file that
     changed is written once, at the end. With ``use_entries`` false, every file is parsed
     and its entry written anew."""
@@ -145,22 +145,22 @@ def _compiled(file: str, updates: "dict[str, dict[str, Update]]", use_entries: b
         # so that a read-only deployment, whose entries live in the user cache, reads no
         # contract's bytes.
         beside = beside_cache(folder)
-        found = [(beside, _cache_entries(beside))]
+        found = [(beside, cache_entries(beside))]
         first = found[0][1][0].get(name)
         if first is None or first[:4] != key:
             user = user_cache(folder)
-            found.append((user, _cache_entries(user)))
+            found.append((user, cache_entries(user)))
         usable = [(cache_file, entry, end) for cache_file, (entries, end) in found if (entry := entries.get(name))]
         for cache_file, entry, end in usable:
-            if entry[:4] == key and _CTIME_IS_CHANGE_TIME and key[2] < entry[5] - _RACY_NS:
+            if entry[:4] == key and CTIME_IS_CHANGE_TIME and key[2] < entry[5] - RACY_NS:
                 return _compiled_entry(file, cache_file, entry, end)
         source = _hashed(path) if usable else None
         for cache_file, entry, end in usable:
             if source is not None and source[4] == entry[4]:
-                if source[:4] != entry[:4] or source[2] < source[5] - _RACY_NS:
+                if source[:4] != entry[:4] or source[2] < source[5] - RACY_NS:
                     # Hashed again under a new stat key, or now long enough after the last
                     # change for the stat key to vouch for the bytes: store that.
-                    blob = _read_blob(cache_file, end + entry[8], entry[9], entry[10])
+                    blob = read_blob(cache_file, end + entry[8], entry[9], entry[10])
                     if blob is not None:
                         updates.setdefault(folder, {})[name] = (*source, entry[6], entry[7], blob)
                 return _compiled_entry(file, cache_file, entry, end)
@@ -175,7 +175,7 @@ def _compiled(file: str, updates: "dict[str, dict[str, Update]]", use_entries: b
             blob = marshal.dumps(data)
         except ValueError:
             return plain  # not plain data after all: check it every time rather than fail
-        from ._finder import check_modules
+        from importspy_hook._needs import check_modules
 
         updates.setdefault(folder, {})[name] = (*before, plain["module"], check_modules(plain), blob)
     return plain
@@ -214,17 +214,17 @@ def _hashed(path: str, at: "int | None" = None) -> "Hashed | None":
     if found is None:
         return None
     info, raw = found
-    return (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, _digest(raw), when)
+    return (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, keyed_digest(raw), when)
 
 
 def beside_cache(folder: str) -> str:
     """The cache file of the contracts in absolute ``folder``: ``__importspy_cache__`` beside them."""
-    return os.path.join(folder, _CACHE_FOLDER, _CACHE_FILE)
+    return os.path.join(folder, CACHE_FOLDER, CACHE_FILE)
 
 
 def user_cache(folder: str) -> str:
     """The cache file of the contracts in absolute ``folder``, in the user's cache folder."""
-    return os.path.join(user_cache_dir(), f"{_path_hash(folder):016x}-{os.path.basename(folder)}{_SUFFIX}")
+    return os.path.join(user_cache_dir(), f"{_path_hash(folder):016x}-{os.path.basename(folder)}{CACHE_SUFFIX}")
 
 
 def user_cache_dir() -> str:
@@ -244,13 +244,13 @@ def user_cache_dir() -> str:
 def tag() -> str:
     """What a cache file starts with: this cache format, package version, interpreter and
     marshal version."""
-    return _CACHE_HEADER.decode().rstrip("\n")
+    return CACHE_HEADER.decode().rstrip("\n")
 
 
 def _parse(file: str) -> "dict[str, Any]":
     # Imported here: parsing needs ruamel.yaml, cattrs and attrs, which a warm cache never loads.
-    from ._convert import to_plain
-    from ._load import load_contract
+    from importspy_hook._reading.load import load_contract
+    from importspy_hook._reading.structuring import to_plain
 
     return to_plain(load_contract(file))
 
@@ -258,11 +258,11 @@ def _parse(file: str) -> "dict[str, Any]":
 def _store(folder: str, updates: "dict[str, Update]") -> None:
     for cache_file, ignore_marker in ((beside_cache(folder), True), (user_cache(folder), False)):
         # Entries of contracts that are gone are dropped; the others are kept as read.
-        entries, end = _cache_entries(cache_file)
+        entries, end = cache_entries(cache_file)
         kept: dict[str, Update] = {}
         for name, entry in entries.items():
             if name not in updates and os.path.exists(os.path.join(folder, name)):
-                blob = _read_blob(cache_file, end + entry[8], entry[9], entry[10])
+                blob = read_blob(cache_file, end + entry[8], entry[9], entry[10])
                 if blob is not None:  # else the file changed since: the entry is parsed again
                     kept[name] = (*entry[:8], blob)
         kept.update(updates)
@@ -271,15 +271,15 @@ def _store(folder: str, updates: "dict[str, Update]") -> None:
         offset = 0
         for name, entry in kept.items():
             blob = entry[8]
-            index[name] = (*entry[:8], offset, len(blob), _digest(blob))
+            index[name] = (*entry[:8], offset, len(blob), keyed_digest(blob))
             blobs.append(blob)
             offset += len(blob)
         packed = marshal.dumps(index)
         indexed = len(packed).to_bytes(4, "little") + packed
-        payload = _CACHE_HEADER + _digest(indexed) + indexed + b"".join(blobs)
+        payload = CACHE_HEADER + keyed_digest(indexed) + indexed + b"".join(blobs)
         if _write_atomically(cache_file, payload, ignore_marker=ignore_marker):
             # Read again when next needed, as a start-up reads it.
-            _loaded.pop(cache_file, None)
+            forget_cache_file(cache_file)
             return
 
 

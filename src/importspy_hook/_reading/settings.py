@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import sys
 
-from ._errors import ContractError
+from importspy_hook._errors import ContractError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from os import PathLike
     from typing import Any
 
-    from . import Registry
+    from _importspy_hook_guard import Registry
 
     PathSpec = str | PathLike[str] | Iterable[str | PathLike[str]]
 
@@ -311,9 +311,7 @@ def load_registry(settings: Settings) -> Registry:
     """
     # Imported here: loading contracts needs the cache (and on a miss the YAML side);
     # reading settings does not.
-    from . import Registry
-    from . import _compiled_items as compiled_items
-    from . import _contract_files as contract_files
+    from _importspy_hook_guard import Registry, compiled_items, contract_files
 
     mapped = {os.path.abspath(file) for file in settings.importspy_contracts}
     # A spymodel mapped to a module in the settings is read once, with that module, even
@@ -325,11 +323,11 @@ def load_registry(settings: Settings) -> Registry:
             raise item
         contracts.append(item)
     if settings.importspy_contracts:
-        from ._importspy import load_spymodel
+        from importspy_hook._reading.importspy import load_spymodel
 
         contracts.extend(load_spymodel(file, module) for file, module in settings.importspy_contracts.items())
     if settings.entry_points:
-        from ._packages import package_contracts
+        from importspy_hook._reading.shipped import package_contracts
 
         contracts.extend(package_contracts())
     return Registry(contracts, on_violation=settings.on_violation, ignore=settings.ignore)

@@ -1,16 +1,14 @@
 """Violations of a compiled contract's ``importers`` names and ``runtime`` rules, worded.
 
-The rules themselves are evaluated in the package's core (on the enforcement path) into rule ids; this
+The rules themselves are evaluated in the resident core (``_importspy_hook_guard``) into rule ids; this
 module is imported when one fails, or by the command line, and turns each failure into a
 :class:`Violation` that says what the contract requires, where, what was found and what to
-do. Everything works on the plain data of compiled contracts (``_convert.to_plain``). A check
+do. Everything works on the plain data of compiled contracts (``_reading.structuring.to_plain``). A check
 returns the list of violations it found; an empty list means the rule holds. All violations
 are collected, not only the first.
 """
 
-from . import _env_failure as env_failure
-from . import _importer_failure as importer_failure
-from . import _runtime_failures as runtime_failures
+from _importspy_hook_guard import env_failure, importer_failure, runtime_failures
 
 # No ``from __future__ import annotations`` here: this module is imported when a protected
 # import fails, where importing ``__future__`` would cost about 1.5 % of a bare start.
@@ -20,8 +18,8 @@ if TYPE_CHECKING:
     from re import Pattern
     from typing import Any
 
-    from ._errors import Violation
-    from ._snapshot import Snapshot
+    from importspy_hook._errors import Violation
+    from importspy_hook._snapshot import Snapshot
 
     Plain = Mapping[str, Any]
     _ImporterFacts = tuple[str | None, str, int, Mapping[str, object]]
@@ -79,7 +77,7 @@ _SHOWN_CHARS = 60
 def violation(rule: str, message: str, contract: str) -> "Violation":
     """A :class:`Violation`. ``_errors`` is imported at the first one: a passing check needs none
     of it, and every module imported at the first protected import costs (README, "Performance")."""
-    from ._errors import Violation
+    from importspy_hook._errors import Violation
 
     return Violation(rule, message, contract)
 
@@ -227,7 +225,7 @@ def _package_text(name: str, rule: "Plain", snap: "Snapshot") -> str:
 
 # A value longer than this never matches a ``matches`` rule: together with the load-time
 # refusal of nested quantifiers, back-references and more than three unbounded repetitions
-# (``_convert.regex_risk``), it bounds the regular expression's work to a few times 256**3 / 6
+# (``_reading.structuring.regex_risk``), it bounds the regular expression's work to a few times 256**3 / 6
 # backtracking steps: 0.15 s for the worst accepted pattern measured (``a*?a*?a*?a?a?b``).
 # With 4096, ``a*a*a*b`` took about 30 s and ``.*-.*-.*-.*-z`` hours.
 MAX_MATCHED_CHARS = 256

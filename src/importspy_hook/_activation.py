@@ -1,4 +1,4 @@
-"""Drop-in activation's problems: what activation (the package core) reports, and how it fails closed.
+"""Drop-in activation's problems: what activation (the resident core) reports, and how it fails closed.
 
 ``importspy_hook.pth`` (and, from Python 3.15, the PEP 829 ``importspy_hook.start`` entry
 point) activates the hook in every interpreter of the environment; this module is only
@@ -12,10 +12,7 @@ be read cannot be imported, while unrelated imports go on.
 
 import sys
 
-from . import _CONTRACTS_VARIABLE as CONTRACTS_VARIABLE
-from . import _ON_VIOLATION_VARIABLE as ON_VIOLATION_VARIABLE
-from . import _STRICT_VARIABLE as STRICT_VARIABLE
-from . import _module_of as module_of
+from _importspy_hook_guard import CONTRACTS_VARIABLE, ON_VIOLATION_VARIABLE, STRICT_VARIABLE, module_of
 
 # No ``from __future__ import annotations`` here: this module is imported at start-up when a
 # contract has a problem, where importing ``__future__`` costs about 1.5 % of a bare start.
@@ -23,8 +20,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    from . import ContractFinder, Item, Registry
-    from ._errors import ContractError
+    from _importspy_hook_guard import ContractFinder, Item, Registry
+    from importspy_hook._errors import ContractError
 
 
 def report(text: str) -> None:
@@ -73,7 +70,7 @@ def install_reporting(registry: "Registry") -> "ContractFinder":
 
     :returns: the finder installed.
     """
-    from ._finder import install
+    from importspy_hook._install import install
 
     try:
         return install(registry).finder
@@ -90,7 +87,7 @@ def install_reporting(registry: "Registry") -> "ContractFinder":
 
 
 def _as_contract_error(path: str, exc: Exception) -> "ContractError":
-    from ._errors import ContractError
+    from importspy_hook._errors import ContractError
 
     if isinstance(exc, ContractError):
         return exc
@@ -129,7 +126,7 @@ def refusal(module: str, file: str, line: int, problem: str) -> "dict[str, Any]"
 def decoded_again(module: str, source: str) -> "dict[str, Any]":
     """A cache entry that could not be decoded: the contract parsed again, or, when that
     fails, a contract that refuses ``module``."""
-    from ._cache import slow_items
+    from importspy_hook._reading.cache import slow_items
 
     (again,) = slow_items([source], use_entries=False)
     if isinstance(again, dict):
@@ -144,7 +141,7 @@ def claimed_twice(module: str, first: "Item", second: "Item") -> None:
 
     :raises ContractError: when both are of one kind.
     """
-    from ._errors import ContractError
+    from importspy_hook._errors import ContractError
 
     one, two = _decoded(first), _decoded(second)
     if one.get("distribution") != two.get("distribution"):
@@ -157,9 +154,9 @@ def claimed_twice(module: str, first: "Item", second: "Item") -> None:
 
 
 def _decoded(item: "Item") -> "Any":
-    from . import _decode
+    from _importspy_hook_guard import decode_compiled
 
-    return _decode(item) if isinstance(item, tuple) else item
+    return decode_compiled(item) if isinstance(item, tuple) else item
 
 
 def without_duplicates(items: "list[Item]") -> "list[Item]":

@@ -21,10 +21,10 @@ import marshal
 import os
 import sys
 
-from ._errors import ContractError
+from importspy_hook._errors import ContractError
 
 # No ``from __future__ import annotations``: with entry_points on, this module is imported at
-# start-up, where importing ``__future__`` costs about 1.5 % of a bare start (as in _cache.py).
+# start-up, where importing ``__future__`` costs about 1.5 % of a bare start (as in ``_reading.cache``).
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -52,8 +52,8 @@ def package_contracts() -> "list[Plain]":
         contract for a module outside its distribution.
     """
     # Imported here: the compiled cache is only needed once distributions ship contracts.
-    from . import _contract_files as contract_files
-    from ._cache import compiled_contract
+    from _importspy_hook_guard import contract_files
+    from importspy_hook._reading.cache import compiled_contract
 
     found: list[Plain] = []
     for dist_name, folder, owned in shipped_folders():
@@ -80,7 +80,7 @@ def shipped_folders() -> "list[Shipped]":
         return cached
     found = _discover()
     # Imported here: only a cold start writes the cache.
-    from ._cache import _write_atomically
+    from importspy_hook._reading.cache import _write_atomically
 
     _write_atomically(cache_file, marshal.dumps((_tag(), key, tuple(found))), ignore_marker=False)
     return found
@@ -128,8 +128,8 @@ def discovery_cache() -> str:
     in one environment do not overwrite each other's entry.
     """
     # Imported here, with the compiled cache's conventions (IMPORTSPY_HOOK_CACHE_DIR, XDG).
-    from . import _SUFFIX as SUFFIX
-    from ._cache import _path_hash, user_cache_dir
+    from _importspy_hook_guard import CACHE_SUFFIX as SUFFIX
+    from importspy_hook._reading.cache import _path_hash, user_cache_dir
 
     name = "\0".join([sys.executable or "", *_path_entries()])
     return os.path.join(user_cache_dir(), f"entry-points-{_path_hash(name):016x}{SUFFIX}")
@@ -142,7 +142,7 @@ def _path_entries() -> list[str]:
 
 def _tag() -> str:
     # Imported here like the rest of the cache machinery: only entry_points=True needs it.
-    from ._cache import tag
+    from importspy_hook._reading.cache import tag
 
     return tag() + " entry-points"
 
@@ -150,7 +150,7 @@ def _tag() -> str:
 def _read_discovery(cache_file: str, key: object) -> "list[Shipped] | None":
     """The cached discovery when ``cache_file`` holds one for ``key`` whose folders all exist;
     ``None`` when it is missing, corrupt, of another version or stale (it is then rebuilt)."""
-    from ._cache import read_bytes
+    from importspy_hook._reading.cache import read_bytes
 
     read = read_bytes(cache_file, 1 << 26)
     if read is None:

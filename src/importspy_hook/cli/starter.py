@@ -15,8 +15,8 @@ import re
 from types import FunctionType, ModuleType
 from typing import Any
 
-from ._snapshot import snapshot
-from ._structure import _MISSING, normalized, parameters, spell, spellings
+from importspy_hook._snapshot import snapshot
+from importspy_hook._structure import _MISSING, normalized, parameters, spell, spellings
 
 _PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
 # Words a YAML reader would turn into something other than text.

@@ -1,0 +1,1033 @@
+"""The resident core of importspy_hook: what a guarded start and a passing import run.
+
+Drop-in activation (``importspy_hook.pth``, and ``_importspy_hook_start`` for PEP 829) imports
+this module and nothing else: the registry, the finder, the compiled cache's warm path, the
+proxy loader, the importer, the platform's facts and the rules evaluated into rule ids. The
+package ``importspy_hook`` is the public face; its other modules use the names here that have
+no leading underscore, and this module imports them only where first needed: ``_reading.cache``
+on a cache miss, ``_activation`` for a problem to report, ``_failure`` to word a violation,
+``_install`` for ``invalidate_caches`` and a finder in front.
+"""
+
+# A top-level module beside the .pth file rather than a submodule of the package: importing
+# ``importspy_hook`` first would list the package's folder and load one more file at every
+# guarded start (about 0.15 ms, docs/performance.rst). For the same reason what start-up and a
+# passing import need is in this one module, with type comments instead of annotations
+# (annotations are built when each function is defined; ``from __future__ import
+# annotations`` imports ``__future__``, 1.5 % of a bare start) and plain tuples where a class
+# would only name fields.
+
+import marshal
+import os
+import sys
+from _thread import get_ident
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    # The noqa: some of these names appear only in type comments, which ruff does not read
+    # (mypy does).
+    from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence  # noqa: F401
+    from importlib.machinery import ModuleSpec  # noqa: F401
+    from os import PathLike
+    from re import Match  # noqa: F401
+    from types import CodeType, FrameType, ModuleType  # noqa: F401
+    from typing import Any
+
+    from importspy_hook._errors import Violation  # noqa: F401
+    from importspy_hook._reading.model import Contract  # noqa: F401
+
+    Plain = Mapping[str, Any]
+    PathSpec = str | PathLike[str] | Iterable[str | PathLike[str]]
+    # A contract from a fresh cache entry, not read yet: ``(module, source file, cache file,
+    # offset, length, digest, modules its checks import)``; its plain data (without "source")
+    # is ``marshal.dumps``'d at ``offset`` in the cache file, and has that digest.
+    Compiled = tuple[str, str, str, int, int, bytes, tuple[str, ...]]
+    Item = Plain | Compiled
+    # The module that triggered a protected import: ``(__name__ or None, file, line, its live
+    # globals)``; ``_violations.Importer`` names the fields for the wording side.
+    ImporterFacts = tuple[str | None, str, int, Mapping[str, object]]
+    # The facts runtime rules are checked against: ``(os, arch, machine, python,
+    # python_key, implementation)``; ``_snapshot.Snapshot`` names them.
+    Facts = tuple[str, str, str, str, tuple[int, int, int, int, int], str]
+
+# The package's version (read by hatch; ``importspy_hook.__version__`` is this).
+__version__ = "0.1.0"
+
+
+# -- Drop-in activation ------------------------------------------------------------------
+
+CONTRACTS_VARIABLE = "IMPORTSPY_HOOK_CONTRACTS"
+ON_VIOLATION_VARIABLE = "IMPORTSPY_HOOK_ON_VIOLATION"
+ON_VIOLATION = ("raise", "warn")
+STRICT_VARIABLE = "IMPORTSPY_HOOK_STRICT"
+# The spellings of a boolean variable; anything else is reported, and strict mode is on.
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("", "0", "false", "no", "off")
+
+# The values of both variables last activated. CPython runs .pth lines twice in some virtual
+# environments (cpython #75723: site.venv() and site.main() both add site-packages), and
+# site.addsitedir() runs them again whenever it is called: activate once per values.
+_activated = None  # type: tuple[str, str, str] | None
+
+
+def activate_from_environment():  # type: () -> None
+    # Called by importspy_hook.pth and the PEP 829 entry point (_importspy_hook_start). It
+    # never raises: site would print a traceback and skip the rest of the .pth file
+    # (Lib/site.py ``addpackage``). Each problem is one line on stderr (``_activation``).
+    global _activated
+    contracts = os.environ.get(CONTRACTS_VARIABLE, "")
+    if not contracts.strip():
+        return
+    values = (contracts, os.environ.get(ON_VIOLATION_VARIABLE, ""), os.environ.get(STRICT_VARIABLE, ""))
+    if values == _activated:
+        return
+    _activated = values
+    try:
+        mode = values[1].strip().lower() or None
+        if mode not in (None, *ON_VIOLATION):
+            from importspy_hook._activation import unknown_mode
+
+            unknown_mode(values[1])
+            mode = None
+        files = []  # type: list[str]
+        for path in contracts.split(os.pathsep):
+            if not path.strip():
+                continue  # "a::b" or a trailing separator: nothing was named there
+            try:
+                files.extend(contract_files(path))
+            except ValueError as exc:  # a ContractError, or a path the OS refuses (a NUL byte)
+                from importspy_hook._activation import unusable_path
+
+                unusable_path(path, exc)
+        items = []  # type: list[Item]
+        for file, item in zip(files, compiled_items(files), strict=True):
+            if isinstance(item, Exception):
+                # Reported, and the modules it governs are refused (fail closed).
+                from importspy_hook._activation import refusing
+
+                items.extend(refusing(file, item))
+            else:
+                items.append(item)
+        exact = [m for m in map(module_of, items) if not ("*" in m or "?" in m or "[" in m)]
+        if len(set(exact)) < len(exact):
+            from importspy_hook._activation import without_duplicates
+
+            items = without_duplicates(items)
+        registry = Registry(items, on_violation=mode)
+        # ``registry.covers`` for every imported module, without a method call per name (an
+        # activated registry ignores nothing).
+        imported = tuple(sys.modules)
+        prefixes = registry.prefixes
+        if (
+            registry.check_modules()
+            or not registry.exact.keys().isdisjoint(imported)
+            or (prefixes and any(name.startswith(prefixes) for name in imported))
+            or (registry.pattern is not None and any(map(registry.pattern, imported)))
+        ):
+            # Modules to import before the finder is in place, or contracted modules imported
+            # already: both handled by install(), which is otherwise more than start-up needs.
+            from importspy_hook._activation import install_reporting
+
+            finder = install_reporting(registry)
+        else:
+            finder = put_in_front(registry)
+        strict = values[2].strip().lower()
+        if strict not in _FALSE:
+            if strict not in _TRUE:
+                from importspy_hook._activation import unknown_strict
+
+                unknown_strict(values[2])
+            from importspy_hook._import_wrapper import enable
+
+            enable(finder)
+    except Exception as exc:
+        from importspy_hook._activation import failed
+
+        failed(exc)
+
+
+# -- Contract files and the compiled cache's warm path (``_reading.cache`` has the rest) -------------
+
+SUFFIXES = (".yml", ".yaml")
+CACHE_FOLDER = "__importspy_cache__"
+CACHE_SUFFIX = ".marshal"
+# Bump when the layout changes (``_reading.cache`` describes it); the package version is in the header.
+CACHE_FORMAT = 4
+CACHE_TAG = sys.implementation.cache_tag or sys.implementation.name
+CACHE_FILE = f"contracts.{CACHE_TAG}{CACHE_SUFFIX}"
+CACHE_HEADER = f"importspy_hook-cache {CACHE_FORMAT} {__version__} {CACHE_TAG} marshal {marshal.version}\n".encode()
+# How much older than its hashing a contract's ctime must be for its stat key alone to vouch
+# for its bytes: more than the coarsest file-time granularity (FAT: 2 s) and the lag of the
+# kernel's coarse clock behind time.time_ns().
+RACY_NS = 2_000_000_000
+# Windows reports the creation time as st_ctime, which a write does not change.
+CTIME_IS_CHANGE_TIME = os.name != "nt"
+_HASH_KEY = 0x1A5B_C0DE_0003
+
+
+def contract_files(paths):  # type: (PathSpec) -> list[str]
+    # Files as given, folders searched recursively for *.yml and *.yaml (hidden entries and
+    # __* folders skipped), in sorted order. Raises ContractError for a missing path or a
+    # folder that cannot be read.
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    files = []  # type: list[str]
+    for entry in paths:
+        path = os.fspath(entry)
+        found = []  # type: list[str]
+        if _search(path, found):
+            files.extend(sorted(found))
+        elif os.path.exists(path):
+            files.append(path)
+        else:
+            from importspy_hook._errors import ContractError
+
+            raise ContractError(path, "no such contract file or folder; check the path, or create it")
+    return files
+
+
+def _search(folder, found):  # type: (str, list[str]) -> bool
+    # Adds the contract files under ``folder`` to ``found``; False when it is no folder.
+    # os.scandir rather than os.walk: no generator to drive, and the entry types come with
+    # the listing. Like os.walk, symlinked folders are not followed. Listing first, rather
+    # than asking os.path.isdir, saves a stat at every start-up.
+    try:
+        with os.scandir(folder) as listing:
+            entries = list(listing)
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    except OSError as error:
+        # A folder that cannot be listed would silently leave its modules unguarded.
+        from importspy_hook._errors import ContractError
+
+        raise ContractError(
+            folder,
+            f"cannot be read: {error.strerror or error}; make it readable by this process, or remove it from the paths",
+        ) from None
+    for entry in entries:
+        name = entry.name
+        if name.startswith("."):
+            continue
+        if entry.is_dir():
+            if not name.startswith("__") and not entry.is_symlink():
+                _search(entry.path, found)
+        elif name.endswith(SUFFIXES):
+            found.append(entry.path)
+    return True
+
+
+def compiled_items(files):  # type: (list[str]) -> list[Item | Exception]
+    # For each file, in order: its compiled contract, or the exception that says why it cannot
+    # be used. An entry fresh by its stat key alone gives a Compiled tuple, read and decoded
+    # when a module it governs is first imported; hashing, the user cache, parsing and
+    # storing are left to ``_reading.cache``.
+    results = []  # type: list[Item | Exception | None]
+    rest = []  # type: list[int]
+    folders = {}  # type: dict[str, tuple[str, dict[str, Any], int]]
+    # str.rpartition rather than os.path.split, a Python function, where there is one separator.
+    posix = os.altsep is None
+    for file in files:
+        if posix:
+            head, sep, name = file.rpartition(os.sep)
+            folder = head or sep  # "/x.yml": the root
+        else:
+            folder, name = os.path.split(file)
+        found = folders.get(folder)
+        if found is None:
+            # os.path.abspath normalises too, a Python function: only for relative folders.
+            absolute = folder if os.path.isabs(folder) else os.path.abspath(folder)
+            cache_file = os.path.join(absolute, CACHE_FOLDER, CACHE_FILE)
+            found = folders[folder] = (cache_file, *cache_entries(cache_file))
+        entry = found[1].get(name)
+        if entry is not None and CTIME_IS_CHANGE_TIME:
+            try:
+                info = os.stat(file)
+            except OSError:
+                pass
+            else:
+                if (
+                    entry[0] == info.st_size
+                    and entry[1] == info.st_mtime_ns
+                    and entry[2] == info.st_ctime_ns
+                    and entry[3] == info.st_ino
+                    and entry[2] < entry[5] - RACY_NS
+                ):
+                    results.append((entry[6], file, found[0], found[2] + entry[8], entry[9], entry[10], entry[7]))
+                    continue
+        rest.append(len(results))
+        results.append(None)
+    if rest:
+        from importspy_hook._reading.cache import slow_items
+
+        for index, item in zip(rest, slow_items([files[i] for i in rest]), strict=True):
+            results[index] = item
+    return results  # type: ignore[return-value]
+
+
+# Cache file -> (its entries, where their plain data starts), read once per process.
+_loaded = {}  # type: dict[str, tuple[dict[str, Any], int]]
+
+
+def cache_entries(cache_file):  # type: (str) -> tuple[dict[str, Any], int]
+    # The index of ``cache_file`` (contract file name -> flat entry) and the offset the
+    # entries' offsets count from; no entries when the file is missing, unreadable, damaged
+    # or of another version (it is then rebuilt as contracts are parsed). Layout: ``_reading.cache``.
+    # Only the header and the index are read: each contract's data is read when a module it
+    # governs is first imported, most never are.
+    found = _loaded.get(cache_file)
+    if found is not None:
+        return found
+    found = _loaded[cache_file] = ({}, 0)
+    start = len(CACHE_HEADER) + 12
+    try:
+        fd = os.open(cache_file, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    except OSError:
+        return found
+    try:
+        data = os.read(fd, 4096)  # one page: the index of about 30 contracts
+        if not data.startswith(CACHE_HEADER):
+            return found
+        end = start + int.from_bytes(data[start - 4 : start], "little")
+        if end > 1 << 24:  # a damaged length must not make a start-up allocate gigabytes
+            return found
+        while len(data) < end:
+            more = os.read(fd, end - len(data))
+            if not more:
+                return found
+            data += more
+    except OSError:
+        return found
+    finally:
+        os.close(fd)
+    index = memoryview(data)[start - 4 : end]
+    if data[start - 12 : start - 4] != keyed_digest(index):
+        return found
+    try:
+        entries = marshal.loads(index[4:])
+    except Exception:
+        return found
+    if type(entries) is dict and all(type(e) is tuple and len(e) == 11 for e in entries.values()):
+        found = _loaded[cache_file] = (entries, end)
+    return found
+
+
+def forget_cache_file(cache_file):  # type: (str) -> None
+    # Called when ``cache_file`` was rewritten: its index is read again at the next need.
+    _loaded.pop(cache_file, None)
+
+
+def read_blob(cache_file, offset, length, digest):  # type: (str, int, int, bytes) -> bytes | None
+    # The bytes at ``offset`` in ``cache_file``, if they still have ``digest``: the file may
+    # have been replaced since its index was read.
+    try:
+        fd = os.open(cache_file, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    except OSError:
+        return None
+    try:
+        os.lseek(fd, offset, os.SEEK_SET)
+        blob = os.read(fd, length)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    return blob if keyed_digest(blob) == digest else None
+
+
+def keyed_digest(data):  # type: (bytes | memoryview) -> bytes
+    # An 8-byte keyed digest: ``_imp.source_hash``, the SipHash of hash-based .pyc files, a
+    # builtin (no import to pay); FNV-1a where it is missing.
+    import _imp
+
+    source_hash = getattr(_imp, "source_hash", None)
+    if source_hash is not None:
+        return source_hash(_HASH_KEY, data)  # type: ignore[no-any-return]
+    from importspy_hook._reading.cache import fnv1a
+
+    return fnv1a(bytes(data)).to_bytes(8, "little")
+
+
+# -- The registry -------------------------------------------------------------------------
+
+
+class Registry:
+    """Contracts keyed by module name (exact names and ``fnmatch`` patterns).
+
+    Built for the finder's question about every import: one dict test for exact names, one
+    ``str.startswith`` for ``prefix*`` patterns, one combined regular expression for the rest.
+
+    :param contracts: compiled contracts (the plain data of ``Contract``) or
+        :class:`~importspy_hook.Contract` objects.
+    :param on_violation: ``"raise"`` or ``"warn"`` to override every contract's own
+        ``on_violation``; ``None`` keeps each contract's.
+    :param ignore: module names and ``fnmatch`` patterns that are never guarded, even when a
+        contract's pattern matches them.
+    :raises ContractError: when two contracts govern the same exact module name (unless one
+        is the application's and one a package's, marked by ``distribution`` in its data).
+    """
+
+    __slots__ = (
+        "_items",
+        "exact",
+        "prefixes",
+        "pattern",
+        "on_violation",
+        "ignore",
+        "_ignored",
+        "_prefixed",
+        "_patterned",
+    )
+
+    def __init__(self, contracts=(), *, on_violation=None, ignore=()):
+        # type: (Iterable[Plain | Contract | Compiled], str | None, Iterable[str]) -> None
+        if on_violation is not None and on_violation not in ON_VIOLATION:
+            raise ValueError(f"on_violation must be 'raise' or 'warn', not {on_violation!r}")
+        items = list(contracts)  # type: list[Any]
+        exact = {}  # type: dict[str, tuple[int, ...]]
+        prefixed = {}  # type: dict[str, list[int]]
+        patterned = []  # type: list[tuple[str, int]]
+        for index, given in enumerate(items):
+            item = given
+            if type(item) is tuple:
+                module = item[0]
+            else:
+                if not isinstance(item, dict):
+                    # Imported here: only attrs ``Contract`` objects need unstructuring.
+                    from importspy_hook._reading.structuring import to_plain
+
+                    item = items[index] = to_plain(item)
+                module = str(item["module"])
+            if not ("*" in module or "?" in module or "[" in module):
+                if module in exact:
+                    from importspy_hook._activation import claimed_twice
+
+                    claimed_twice(module, items[exact[module][0]], item)
+                # An application's contract and a package's for the same module both apply.
+                exact[module] = (*exact.get(module, ()), index)
+            elif module[-1] == "*" and not ("*" in module[:-1] or "?" in module or "[" in module):
+                prefixed.setdefault(module[:-1], []).append(index)
+            else:
+                patterned.append((module, index))
+        self._items = items
+        self.exact = exact
+        self.prefixes = tuple(prefixed)
+        self._prefixed = tuple((prefix, tuple(indices)) for prefix, indices in prefixed.items())
+        self.on_violation = on_violation
+        self.ignore = tuple(ignore)
+        self._ignored = None  # type: Callable[[str], Match[str] | None] | None
+        self._patterned = ()  # type: tuple[tuple[Callable[[str], Match[str] | None], int], ...]
+        self.pattern = None  # type: Callable[[str], Match[str] | None] | None
+        if self.ignore or patterned:
+            # Only ignored names and patterns other than ``prefix*`` need ``re``.
+            from importspy_hook._needs import compile_patterns
+
+            self._ignored, self._patterned, self.pattern = compile_patterns(self.ignore, patterned)
+
+    @classmethod
+    def load(cls, contracts, *, on_violation=None):  # type: (PathSpec, str | None) -> Registry
+        """Load every contract file in ``contracts`` (files and folders of ``*.yml``/``*.yaml``),
+        through the compiled cache.
+
+        :raises ContractError: for the first file that cannot be used, or a missing path.
+        """
+        from importspy_hook._reading.cache import compiled_contracts
+
+        return cls(compiled_contracts(contracts), on_violation=on_violation)
+
+    @property
+    def contracts(self):  # type: () -> tuple[Plain, ...]
+        """The plain data of every contract, in the order they were given."""
+        return tuple(map(self._plain, range(len(self._items))))
+
+    def covers(self, name):  # type: (str) -> bool
+        """Whether any contract governs module ``name`` (and it is not ignored)."""
+        if name in self.exact or name.startswith(self.prefixes) or (self.pattern is not None and self.pattern(name)):
+            return self._ignored is None or self._ignored(name) is None
+        return False
+
+    def contracts_for(self, name):  # type: (str) -> tuple[Plain, ...]
+        """Every contract whose ``module`` matches ``name``: exact and patterns alike; none if ignored."""
+        if self._ignored is not None and self._ignored(name) is not None:
+            return ()
+        found = list(self.exact.get(name, ()))
+        for prefix, indices in self._prefixed:
+            if name.startswith(prefix):
+                found.extend(indices)
+        for match, index in self._patterned:
+            if match(name) is not None:
+                found.append(index)
+        return tuple(map(self._plain, found))
+
+    def check_modules(self):  # type: () -> set[str]
+        """The modules the contracts' checks will import (see ``_needs.preload_check_modules``)."""
+        needs = set()  # type: set[str]
+        for item in self._items:
+            if type(item) is tuple:
+                needs.update(item[6])
+            else:
+                from importspy_hook._needs import check_modules
+
+                needs.update(check_modules(item))
+        return needs
+
+    def mode(self, contract):  # type: (Plain) -> str
+        """``"raise"`` or ``"warn"`` for ``contract``, after this registry's override."""
+        return self.on_violation or contract["on_violation"]  # type: ignore[no-any-return,unused-ignore]
+
+    def _plain(self, index):  # type: (int) -> Plain
+        item = self._items[index]
+        if type(item) is tuple:
+            # Another thread may decode the same item meanwhile: both get equal data.
+            item = self._items[index] = decode_compiled(item)
+        return item  # type: ignore[no-any-return]
+
+    def __len__(self):  # type: () -> int
+        return len(self._items)
+
+    def __iter__(self):  # type: () -> Iterator[Plain]
+        return iter(self.contracts)
+
+    def __repr__(self):  # type: () -> str
+        names = ", ".join(map(module_of, self._items[:5]))
+        return f"<Registry of {len(self._items)} contracts: {names}{', ...' if len(self._items) > 5 else ''}>"
+
+
+def module_of(item):  # type: (Item) -> str
+    # The ``module`` a contract governs, decoded or not.
+    return item[0] if isinstance(item, tuple) else str(item["module"])
+
+
+def decode_compiled(item):  # type: (Compiled) -> dict[str, Any]
+    # The plain data of a contract from a cache entry. If it cannot be read back, or was
+    # written wrongly, the contract is parsed again, and if that fails too the module is
+    # refused (fail closed).
+    module, source, cache_file, offset, length, digest, _ = item
+    try:
+        plain = marshal.loads(read_blob(cache_file, offset, length, digest))  # type: ignore[arg-type]
+        if type(plain) is not dict or plain.get("module") != module:
+            raise ValueError(f"the cache entry of {source} is not the contract of {module}")
+    except Exception:
+        from importspy_hook._activation import decoded_again
+
+        return decoded_again(module, source)
+    plain["source"] = source
+    return plain
+
+
+# -- The finder ---------------------------------------------------------------------------
+
+
+class ContractFinder:
+    """Finds the real spec of a protected module and wraps its loader in a checking proxy."""
+
+    __slots__ = ("registry", "_source", "_stamp", "_warned")
+
+    # Marks our finder across copies of this module (a re-imported package, a .pth and a
+    # src checkout), so that installing never stacks a second finder.
+    _importspy_hook_finder = True
+
+    def __init__(self, registry):  # type: (Registry) -> None
+        self.registry = registry
+        # What install() loaded the registry from, so invalidate_caches() can re-read it.
+        self._source = None  # type: Any
+        self._stamp = None  # type: object
+        self._warned = set()  # type: set[int]
+
+    def __repr__(self):  # type: () -> str
+        return f"<ContractFinder over {len(self.registry)} contracts>"
+
+    def find_spec(self, fullname, path=None, target=None):
+        # type: (str, Sequence[str] | None, ModuleType | None) -> ModuleSpec | None
+        registry = self.registry
+        if fullname not in registry.exact and not fullname.startswith(registry.prefixes):
+            pattern = registry.pattern
+            if pattern is None or pattern(fullname) is None:
+                return None
+        # Imports made by a check running in this thread are the hook's own (see
+        # ``_checking``), and so are the hook's own modules, imported when first needed: part
+        # of the import machinery, like importlib's, a "*" contract must not guard them.
+        if get_ident() in _checking or (fullname == "importspy_hook" or fullname.startswith("importspy_hook.")):
+            return None
+        try:
+            return _guarded_spec(self, fullname, path, target)
+        except Exception:
+            # A later finder's error will surface when the import system asks it directly.
+            return None
+
+    def invalidate_caches(self):  # type: () -> None
+        """Forget cached distribution versions and re-read changed contract files (README,
+        "Python API"); never raises for a bad contract, which keeps the previous ones."""
+        from importspy_hook._install import invalidate
+
+        invalidate(self)
+
+
+def put_in_front(registry):  # type: (Registry) -> ContractFinder
+    # The one ContractFinder, given these contracts and put first on sys.meta_path.
+    finder = installed_finder()
+    if finder is None:
+        finder = ContractFinder(registry)
+    else:
+        finder.registry = registry
+        remove_finder(finder)
+    sys.meta_path.insert(0, finder)
+    return finder
+
+
+def remove_finder(finder):  # type: (object) -> None
+    try:
+        sys.meta_path.remove(finder)  # type: ignore[arg-type]
+    except ValueError:
+        pass
+
+
+def installed_finder():  # type: () -> ContractFinder | None
+    # The installed finder, of any copy of this module.
+    for finder in sys.meta_path:
+        if getattr(type(finder), "_importspy_hook_finder", False):
+            return finder  # type: ignore[return-value]
+    return None
+
+
+def _guarded_spec(finder, fullname, path, target):
+    # type: (ContractFinder, str, Sequence[str] | None, ModuleType | None) -> ModuleSpec | None
+    # The slow path of find_spec, for a name the registry covers: the real spec from the
+    # other finders, its loader wrapped in a checking proxy.
+    meta_path = sys.meta_path
+    if not meta_path or meta_path[0] is not finder:
+        from importspy_hook._install import warn_front
+
+        warn_front(finder)
+    spec = None  # type: ModuleSpec | None
+    # A snapshot: another thread may change sys.meta_path meanwhile. Finders are called
+    # directly, never through importlib.util.find_spec, which would recurse into us and
+    # import parent packages.
+    for other in tuple(meta_path):
+        if getattr(type(other), "_importspy_hook_finder", False):
+            continue
+        find = getattr(other, "find_spec", None)
+        if find is not None:
+            spec = find(fullname, path, target)
+            if spec is not None:
+                break
+    if spec is None:
+        return None
+    loader = spec.loader
+    # Namespace packages have no loader yet; built-in and frozen specs carry importlib's own
+    # importer *class* (BuiltinImporter, FrozenImporter): there is no code to check before it runs.
+    if (
+        loader is None
+        or spec.origin in ("built-in", "frozen")
+        or (isinstance(loader, type) and loader.__module__ == "_frozen_importlib")
+    ):
+        return spec
+    registry = finder.registry
+    contracts = registry.contracts_for(fullname)
+    if contracts:
+        if hasattr(loader, "exec_module"):
+            # Also a loader that is a class: the proxy wraps it without changing it.
+            spec.loader = GuardedLoader(loader, contracts, registry, spec.origin)  # type: ignore[assignment]
+        else:
+            # Only the legacy load_module (PEP 302): the module's code would run with no
+            # chance to check first, so the import fails closed (or warns, in warn mode).
+            from importspy_hook._failure import refuse_unchecked
+
+            return refuse_unchecked(spec, contracts, registry)
+    return spec
+
+
+# -- The proxy loader ---------------------------------------------------------------------
+
+# Strict mode's decided (importer, module) edges while it is on (``_import_wrapper`` sets
+# and empties it), else None.
+strict_edges = None  # type: dict[tuple[str | None, str], bool] | None
+
+
+class GuardedLoader:
+    # Wraps one load of one protected module; a new proxy is made for every load. It forwards
+    # every attribute but create_module, get_code and exec_module to the real loader, and
+    # hands the real loader back to the module once the checks pass (as
+    # importlib.util.LazyLoader does).
+
+    __slots__ = ("_real", "_contracts", "_registry", "_checked", "_origin")
+
+    def __init__(self, real, contracts, registry, origin=None):
+        # type: (Any, tuple[Plain, ...], Registry, str | None) -> None
+        self._real = real
+        self._origin = origin
+        self._contracts = contracts
+        self._registry = registry
+        self._checked = False
+
+    def __getattr__(self, name):  # type: (str) -> object
+        return getattr(self._real, name)
+
+    def __repr__(self):  # type: () -> str
+        return f"<GuardedLoader of {self._real!r}>"
+
+    def create_module(self, spec):  # type: (ModuleSpec) -> ModuleType | None
+        # Checked here, before the module object exists, for two reasons. An extension
+        # module's code runs in create_module (single-phase init runs it all there). And a
+        # refused import must leave nothing in sys.modules: a thread that finds the module
+        # there while this import is running waits for it, then gets the object it found
+        # even if the import failed (import.c ``import_ensure_initialized``), an empty shell
+        # of the refused module. exec_module still checks when create_module was not called
+        # (``importlib.reload``).
+        importer = find_importer(1)
+        _logged(check_before, spec.name, spec.origin, self._contracts, self._registry, importer)
+        self._checked = True
+        if strict_edges is not None:
+            # Strict mode: this first import decided the edge; the import statement's own
+            # check (``_import_wrapper``) must not decide it, nor warn about it, again.
+            strict_edges[(importer[0] if importer is not None else None, spec.name)] = True
+        create = getattr(self._real, "create_module", None)
+        return None if create is None else create(spec)
+
+    def get_code(self, fullname):  # type: (str) -> CodeType | None
+        # runpy (``python -m``, ``runpy.run_module``) takes the code object from the loader and
+        # runs it itself, never calling exec_module (runpy.py ``_get_module_details``): check
+        # such a run like an import by runpy's caller (under ``python -m`` only runpy frames
+        # are on the stack, so the importer is None). Other callers only look at the code.
+        if sys._getframe(1).f_globals.get("__name__") == "runpy":
+            importer = find_importer(1)
+            _logged(check_before, fullname, self._origin, self._contracts, self._registry, importer, run=True)
+        return self._real.get_code(fullname)  # type: ignore[no-any-return,unused-ignore]
+
+    def exec_module(self, module):  # type: (ModuleType) -> None
+        name = module.__name__
+        spec = module.__spec__
+        origin = spec.origin if spec is not None else getattr(module, "__file__", None)
+        real = self._real
+        # Handed back before the check: a reload that fails keeps the module in sys.modules
+        # (importlib._bootstrap._exec does not remove it), and it must not keep the proxy.
+        module.__loader__ = real
+        if spec is not None:
+            spec.loader = real
+        if not self._checked:
+            _logged(check_before, name, origin, self._contracts, self._registry, find_importer(1))
+        real.exec_module(module)
+        _logged(check_after, name, origin, self._contracts, self._registry, module)
+
+
+def __tracebackhide__(excinfo):  # type: (Any) -> bool
+    # pytest hides a frame whose globals say so (a callable decides per exception): a
+    # violation's report then ends at the importing line with the contract's message.
+    from importspy_hook._failure import is_violation
+
+    return is_violation(excinfo)
+
+
+def _logged(check, *args, **options):  # type: (Any, *Any, **Any) -> None
+    # Nobody can listen to a logger before ``logging`` is imported, and importing it costs
+    # milliseconds: until some other code imports it, this is one dict lookup.
+    if sys.modules.get("logging") is not None:
+        from importspy_hook._failure import debug_logger, logged
+
+        if debug_logger() is not None:
+            logged(check, *args, **options)
+            return
+    check(*args, **options)
+
+
+# -- The checks on the path of an import that passes -------------------------------------
+# Rules are evaluated into rule ids. When one fails, or a contract has ``importers.require``
+# or ``provides``, ``_failure`` words the violations (``_violations``, ``_structure``) from the
+# same functions and raises or warns.
+
+
+def check_before(name, origin, contracts, registry, importer, *, run=False):
+    # type: (str, str | None, Sequence[Plain], Registry, ImporterFacts | None, bool) -> list[Violation]
+    # Importer name, then runtime (no alternatives, or one without a failure), then importer
+    # structure; raises or warns on a violation, and returns the violations only warned about.
+    facts = host_facts()
+    name_of_importer = importer[0] if importer is not None else None
+    required = False
+    outer = enter_own_imports()
+    try:
+        for contract in contracts:
+            alternatives = contract["runtime"]  # type: Sequence[Plain]
+            if (
+                "unreadable" in contract
+                or importer_failure(contract, name_of_importer) is not None
+                or (alternatives and all(runtime_failures(rule, facts) for rule in alternatives))
+            ):
+                break
+            importers = contract["importers"]
+            required = required or (importers is not None and importers["require"] is not None)
+        else:
+            if not required:
+                return []
+    finally:
+        leave_own_imports(outer)
+    from importspy_hook._failure import check_required, report_before
+
+    if required and check_required(contracts, importer):
+        return []
+    return report_before(name, origin, contracts, registry, importer, run=run)
+
+
+def check_after(name, origin, contracts, registry, module):
+    # type: (str, str | None, Sequence[Plain], Registry, ModuleType) -> list[Violation]
+    # ``provides``: what the protected module must define once it ran.
+    for contract in contracts:
+        if contract["provides"] is not None:
+            from importspy_hook._failure import report_after
+
+            return report_after(name, origin, contracts, registry, module)
+    return []
+
+
+def importer_failure(contract, name):  # type: (Plain, str | None) -> tuple[str, str | None] | None
+    # ("importers.deny", pattern), ("importers.allow", None), or None when the importer named
+    # ``name`` (None: no module) may import under ``contract``; deny wins.
+    importers = contract["importers"]  # type: Plain | None
+    if importers is None:
+        return None
+    if name is not None:
+        for pattern in importers["deny"]:
+            if name_matches(name, pattern):
+                return ("importers.deny", pattern)
+    allow = importers["allow"]  # type: Sequence[str] | None
+    if allow is not None and (name is None or not any(name_matches(name, p) for p in allow)):
+        return ("importers.allow", None)
+    return None
+
+
+def name_matches(name, pattern):  # type: (str, str) -> bool
+    # fnmatch.fnmatchcase; patterns without ``?`` and ``[...]`` are matched here, since
+    # fnmatch pulls in ``re`` (with enum, functools, collections: about 10 ms at start-up).
+    if "?" in pattern or "[" in pattern:
+        from fnmatch import fnmatchcase
+
+        return fnmatchcase(name, pattern)
+    if "*" not in pattern:
+        return name == pattern
+    parts = pattern.split("*")
+    head, tail = parts[0], parts[-1]
+    if len(name) < len(head) + len(tail) or not name.startswith(head) or not name.endswith(tail):
+        return False
+    start, end = len(head), len(name) - len(tail)
+    for part in parts[1:-1]:
+        # The leftmost place of each middle part leaves the most room for the next one.
+        found = name.find(part, start, end)
+        if found < 0:
+            return False
+        start = found + len(part)
+    return True
+
+
+def runtime_failures(rule, facts):  # type: (Plain, Facts) -> list[tuple[str, str]]
+    # (rule id, key) of each part of one runtime alternative that fails: ``key`` is the
+    # variable or distribution name for env and packages, else the field's name.
+    found = []  # type: list[tuple[str, str]]
+    python = rule["python"]  # type: Plain | None
+    if python is not None and not python_matches(python["clauses"], facts[4], facts[3]):
+        found.append(("runtime.python", "python"))
+    for key, actual in (("implementation", facts[5]), ("os", facts[0]), ("arch", facts[1])):
+        allowed = rule[key]  # type: Sequence[str] | None
+        if allowed is not None and actual not in allowed:
+            found.append((f"runtime.{key}", key))
+    env = rule["env"]  # type: Mapping[str, Plain]
+    if env:
+        environ = os.environ
+        for name, env_rule in env.items():
+            failed = env_failure(env_rule, environ.get(name))
+            if failed is not None:
+                found.append((f"runtime.env.{failed}", name))
+    packages = rule["packages"]  # type: Mapping[str, Plain]
+    if packages:
+        # Imported here: only contracts with a ``packages`` rule need them (and packaging).
+        from importspy_hook._snapshot import distribution_version
+        from importspy_hook._violations import package_failure
+
+        for name, package_rule in packages.items():
+            failed = package_failure(package_rule, distribution_version(name))
+            if failed is not None:
+                found.append((f"runtime.packages.{failed}", name))
+    return found
+
+
+def env_failure(rule, value):  # type: (Plain, str | None) -> str | None
+    # The part of an env rule that ``value`` (None: unset) fails: absent, required, equals,
+    # one_of or matches; None when it holds.
+    if rule["absent"]:
+        return None if value is None else "absent"
+    if value is None:
+        return "required" if rule["required"] else None
+    equals = rule["equals"]  # type: str | None
+    if equals is not None and value != equals:
+        return "equals"
+    one_of = rule["one_of"]  # type: Sequence[str] | None
+    if one_of is not None and value not in one_of:
+        return "one_of"
+    matches = rule["matches"]  # type: str | None
+    if matches is not None:
+        # Imported here, like ``re`` by it: only contracts with a ``matches`` rule need it.
+        from importspy_hook._violations import full_match
+
+        if not full_match(matches, value):
+            return "matches"
+    return None
+
+
+def python_matches(clauses, version, text):
+    # type: (Iterable[Mapping[str, Any]], tuple[int, int, int, int, int], str) -> bool
+    # Whether the interpreter (``Snapshot.python_key`` and ``.python``) satisfies every clause
+    # of a ``runtime.python`` specifier. Contracts are compiled when loaded, ``packaging``
+    # parsing the specifier into clauses of plain data {"operator", "release", "pre",
+    # "wildcard", "text"}, so that checking needs no import. Interpreter versions are release
+    # versions with an optional pre-release and never carry epochs, post, dev or local
+    # segments: for them this subset of PEP 440 is exact (the test suite compares it with
+    # ``packaging`` over a grid). Pre-releases of the interpreter are admitted when the
+    # arithmetic holds: ">=3.10" means a 3.14 rc too.
+    for clause in clauses:
+        operator = clause["operator"]
+        if operator == "===":
+            if clause["text"] != text:
+                return False
+            continue
+        release = tuple(clause["release"])  # type: tuple[int, ...]
+        width = max(len(release), 3)
+        mine = version[:3] + (0,) * (width - 3)
+        if clause["wildcard"]:
+            if (mine[: len(release)] == release) != (operator == "=="):
+                return False
+            continue
+        theirs = release + (0,) * (width - len(release))
+        pre = clause["pre"]  # type: Sequence[int] | None
+        my_key = (mine, version[3:])
+        their_key = (theirs, (3, 0) if pre is None else tuple(pre))  # (3, 0): a final release
+        if operator == "==":
+            holds = my_key == their_key
+        elif operator == "!=":
+            holds = my_key != their_key
+        elif operator == ">=":
+            holds = my_key >= their_key
+        elif operator == "<=":
+            holds = my_key <= their_key
+        elif operator == ">":
+            holds = my_key > their_key
+        elif operator == "<":
+            # PEP 440: "<V" excludes pre-releases of V itself unless V is a pre-release.
+            holds = my_key < their_key and not (pre is None and mine == theirs)
+        elif operator == "~=":
+            holds = my_key >= their_key and mine[: len(release) - 1] == release[:-1]
+        else:
+            raise ValueError(f"unknown specifier operator {operator!r}")
+        if not holds:
+            return False
+    return True
+
+
+# -- The importer -------------------------------------------------------------------------
+# The first frame, walking outwards from the loader, whose module is not part of the import
+# machinery. A ``sys._getframe`` walk costs about 2 us; ``inspect.stack()`` costs about
+# 200 us and imports ``inspect`` (15 ms).
+
+# Top-level packages whose frames are never the importer. ``_frozen_importlib`` runs with
+# ``__name__ == "importlib._bootstrap"``; the two backports stand in for importlib on old
+# interpreters (entry-point loading imports plugins from inside importlib.metadata).
+MACHINERY = frozenset(
+    {
+        "importlib",
+        "importlib_metadata",
+        "importlib_resources",
+        "pkgutil",
+        "runpy",
+        "importspy_hook",
+        "_importspy_hook_start",
+        "_frozen_importlib",
+        "_frozen_importlib_external",
+    }
+)
+
+
+def is_machinery(name):  # type: (object) -> bool
+    return isinstance(name, str) and name.partition(".")[0] in MACHINERY
+
+
+def find_importer(depth=1):  # type: (int) -> ImporterFacts | None
+    # The first frame outside the import machinery, ``depth`` frames above the caller.
+    frame = None  # type: FrameType | None
+    try:
+        frame = sys._getframe(depth + 1)
+    except ValueError:  # the stack is shallower than ``depth``
+        return None
+    while frame is not None:
+        namespace = frame.f_globals
+        name = namespace.get("__name__")
+        if not is_machinery(name):
+            return (name if isinstance(name, str) else None, frame.f_code.co_filename, frame.f_lineno or 0, namespace)
+        frame = frame.f_back
+    return None
+
+
+# -- The platform's facts ---------------------------------------------------------------
+# Static facts (OS, architecture, Python) are read once per process, as a plain tuple
+# (``_snapshot.Snapshot`` names them); environment variables live at each check, since a
+# process may set them after start-up; distribution versions on first need (``_snapshot``).
+# It never imports ``platform`` (which pulls in ``re``, ``subprocess`` and more).
+
+_RELEASE_LEVELS = {"alpha": ("a", 0), "beta": ("b", 1), "candidate": ("rc", 2), "final": ("", 3)}
+# This host's spellings that differ from the canonical names (``_snapshot`` has them all).
+HOST_ARCH = {"amd64": "x86_64", "x64": "x86_64", "x86-64": "x86_64", "aarch64": "arm64", "armv7": "armv7l"}
+HOST_ARCH.update(dict.fromkeys(("i386", "i486", "i586", "i686"), "x86"))
+HOST_OS = {"win32": "windows", "macos": "darwin", "osx": "darwin", "solaris": "sunos"}
+_facts_of_this_host = None  # type: Facts | None
+
+
+def host_facts():  # type: () -> Facts
+    # (os, arch, machine, python, python_key, implementation) of this process.
+    global _facts_of_this_host
+    if _facts_of_this_host is None:
+        vi = sys.version_info
+        suffix, rank = _RELEASE_LEVELS.get(vi.releaselevel, ("", 3))
+        python = f"{vi.major}.{vi.minor}.{vi.micro}{suffix}{vi.serial if suffix else ''}"
+        try:
+            machine = os.uname().machine
+        except AttributeError:  # Windows has no uname; this is what platform.machine() reads there.
+            machine = os.environ.get("PROCESSOR_ARCHITEW6432") or os.environ.get("PROCESSOR_ARCHITECTURE", "")
+        key = (vi.major, vi.minor, vi.micro, rank, vi.serial if suffix else 0)
+        arch = HOST_ARCH.get(machine.lower(), machine.lower())
+        _facts_of_this_host = (host_os(sys.platform), arch, machine, python, key, sys.implementation.name)
+    return _facts_of_this_host
+
+
+def host_os(platform):  # type: (str) -> str
+    # Canonical OS name for a sys.platform value (linux, win32, freebsd14 ...).
+    if platform.startswith("linux"):
+        return "linux"
+    # The whole value first: "win32" is Windows, not a version 32 of "win".
+    name = HOST_OS.get(platform) or platform.rstrip("0123456789")
+    return HOST_OS.get(name, name)
+
+
+# -- The hook's own imports ---------------------------------------------------------------
+# A check may import what it needs on first use (fnmatch, re, packaging, and
+# importlib.metadata with zipfile, csv, email, ...). Those imports belong to the hook, like
+# the import machinery's, and are not checked (the finder returns None for them): otherwise
+# a contract on one of them, or a "*" pattern, would be checked from inside its own check and
+# recurse. The threads running a check now: a set of thread idents rather than a
+# threading.local subclass, which costs 40 us to create at the first protected import.
+_checking = set()  # type: set[int]
+
+
+def enter_own_imports():  # type: () -> bool
+    # Marks this thread as running a check; returns the previous mark for leave_own_imports.
+    ident = get_ident()
+    outer = ident in _checking
+    _checking.add(ident)
+    return outer
+
+
+def leave_own_imports(outer):  # type: (bool) -> None
+    if not outer:
+        _checking.discard(get_ident())
+
+
+def in_own_imports():  # type: () -> bool
+    # Whether this thread is running a check: its imports are the hook's own.
+    return get_ident() in _checking
+
+
+# Shown as importspy_hook.X in reprs and tracebacks, where users find them.
+Registry.__module__ = ContractFinder.__module__ = "importspy_hook"
