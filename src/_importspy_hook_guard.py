@@ -64,7 +64,14 @@ STRICT_VARIABLE = "IMPORTSPY_HOOK_STRICT"
 _TRUE = ("1", "true", "yes", "on")
 _FALSE = ("", "0", "false", "no", "off")
 
-# The values of both variables last activated. CPython runs .pth lines twice in some virtual
+# Strict mode asked for by activation and not on yet. Its wrappers check import statements
+# that reach a protected module already imported; until the finder first sees a protected
+# name, none is (activation turns strict mode on at once when one was imported before it),
+# so strict mode is turned on then (``_guarded_spec``), and a start that imports no
+# protected module does not import strict mode's module (about 0.3 ms: benchmarks/startup.py).
+strict_pending = False
+
+# The values of the variables last activated. CPython runs .pth lines twice in some virtual
 # environments (cpython #75723: site.venv() and site.main() both add site-packages), and
 # site.addsitedir() runs them again whenever it is called: activate once per values.
 _activated = None  # type: tuple[str, str, str] | None
@@ -74,7 +81,7 @@ def activate_from_environment():  # type: () -> None
     # Called by importspy_hook.pth and the PEP 829 entry point (_importspy_hook_start). It
     # never raises: site would print a traceback and skip the rest of the .pth file
     # (Lib/site.py ``addpackage``). Each problem is one line on stderr (``_activation``).
-    global _activated
+    global _activated, strict_pending
     contracts = os.environ.get(CONTRACTS_VARIABLE, "")
     if not contracts.strip():
         return
@@ -114,6 +121,11 @@ def activate_from_environment():  # type: () -> None
 
             items = without_duplicates(items)
         registry = Registry(items, on_violation=mode)
+        strict = values[2].strip().lower()
+        if strict not in _FALSE and strict not in _TRUE:
+            from importspy_hook._activation import unknown_strict
+
+            unknown_strict(values[2])
         # ``registry.covers`` for every imported module, without a method call per name (an
         # activated registry ignores nothing).
         imported = tuple(sys.modules)
@@ -128,18 +140,10 @@ def activate_from_environment():  # type: () -> None
             # already: both handled by install(), which is otherwise more than start-up needs.
             from importspy_hook._activation import install_reporting
 
-            finder = install_reporting(registry)
+            install_reporting(registry, strict=strict not in _FALSE)
         else:
-            finder = put_in_front(registry)
-        strict = values[2].strip().lower()
-        if strict not in _FALSE:
-            if strict not in _TRUE:
-                from importspy_hook._activation import unknown_strict
-
-                unknown_strict(values[2])
-            from importspy_hook._import_wrapper import enable
-
-            enable(finder)
+            put_in_front(registry)
+            strict_pending = strict not in _FALSE
     except Exception as exc:
         from importspy_hook._activation import failed
 
@@ -592,6 +596,17 @@ def _guarded_spec(finder, fullname, path, target):
     # type: (ContractFinder, str, Sequence[str] | None, ModuleType | None) -> ModuleSpec | None
     # The slow path of find_spec, for a name the registry covers: the real spec from the
     # other finders, its loader wrapped in a checking proxy.
+    global strict_pending
+    if strict_pending:
+        strict_pending = False
+        try:
+            from importspy_hook._import_wrapper import enable
+
+            enable(finder)
+        except Exception as exc:  # a bug: said once, and this import is still checked
+            from importspy_hook._activation import strict_failed
+
+            strict_failed(exc)
     meta_path = sys.meta_path
     if not meta_path or meta_path[0] is not finder:
         from importspy_hook._install import warn_front

@@ -479,6 +479,56 @@ class TestDropInActivation:
         assert "ADMITTED app.good" in result.stdout, result.output
         assert result.stderr == "", result.output
 
+    def test_a_start_that_imports_no_protected_module_does_not_load_strict_mode(
+        self, installed: Environment, project: Project
+    ) -> None:
+        project.write({**APP, "plugins/evil.py": "import payments.keys\n"})
+        code = """
+            import builtins, sys
+            import json
+            print("BEFORE", builtins.__import__.__module__, "importspy_hook._import_wrapper" in sys.modules)
+            import payments.billing
+            print("AFTER", builtins.__import__.__module__)
+            try:
+                import plugins.evil
+            except ImportError as exc:
+                print("REFUSED", exc.name)
+        """
+        env = {"IMPORTSPY_HOOK_CONTRACTS": "contracts", "IMPORTSPY_HOOK_STRICT": "1"}
+        result = installed.run(project, code, env=env)
+        assert "BEFORE builtins False" in result.stdout, result.output
+        assert "AFTER importspy_hook._import_wrapper" in result.stdout, result.output
+        assert "REFUSED payments.keys" in result.stdout, result.output
+
+    def test_module_imported_before_activation_is_checked_from_the_start(
+        self, installed: Environment, project: Project
+    ) -> None:
+        # sitecustomize runs after the .pth files: a contracted module imported from a .pth
+        # placed before ours stands in for "imported before activation".
+        project.write({**APP, "plugins/evil.py": "import payments.keys\n"})
+        pth = installed.site_packages / "aaa_strict_test.pth"
+        pth.write_text(
+            "import os, sys; os.environ.get('STRICT_TEST_ROOT') and (sys.path.insert(0, os.environ['STRICT_TEST_ROOT'])"
+            " or __import__('payments.keys'))\n",
+            encoding="utf-8",
+        )
+        try:
+            env = {
+                "IMPORTSPY_HOOK_CONTRACTS": "contracts",
+                "IMPORTSPY_HOOK_STRICT": "1",
+                "STRICT_TEST_ROOT": str(project.root),
+            }
+            code = """
+                try:
+                    import plugins.evil
+                except ImportError as exc:
+                    print("REFUSED", exc.name)
+            """
+            result = installed.run(project, code, env=env)
+        finally:
+            pth.unlink()
+        assert "REFUSED payments.keys" in result.stdout, result.output
+
     def test_without_the_variable_activation_is_as_before(self, installed: Environment, project: Project) -> None:
         project.write({**APP, "plugins/evil.py": "import payments.keys\n"})
         code = textwrap.dedent(IMPORT_BOTH).replace(

@@ -20,7 +20,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    from _importspy_hook_guard import ContractFinder, Item, Registry
+    from _importspy_hook_guard import Item, Registry
     from importspy_hook._errors import ContractError
 
 
@@ -59,21 +59,26 @@ def unknown_strict(value: str) -> None:
     )
 
 
+def strict_failed(exc: Exception) -> None:
+    """Strict mode could not be turned on: a bug. Say so; first imports are still checked."""
+    report(
+        f"strict mode could not be turned on ({type(exc).__name__}: {_one_line(str(exc))}); only first "
+        f"imports of protected modules are checked. Report it as a bug"
+    )
+
+
 def unusable_path(path: str, exc: Exception) -> None:
     """A path in ``IMPORTSPY_HOOK_CONTRACTS`` that does not exist or cannot be listed."""
     problem = _as_contract_error(path, exc)
     report(f"{_located(problem)}; its contracts are not enforced. Fix the path in {CONTRACTS_VARIABLE}")
 
 
-def install_reporting(registry: "Registry") -> "ContractFinder":
-    """:func:`importspy_hook.install` for activation: a warning becomes its line on stderr.
-
-    :returns: the finder installed.
-    """
+def install_reporting(registry: "Registry", strict: bool) -> None:
+    """:func:`importspy_hook.install` for activation: a warning becomes its line on stderr."""
     from importspy_hook._install import install
 
     try:
-        return install(registry).finder
+        install(registry, strict=strict)
     except Warning as warning:
         # Only under -W error: install() warns about contracted modules imported before
         # start-up finished, and then changes nothing. The hook is still wanted: the warning
@@ -83,7 +88,7 @@ def install_reporting(registry: "Registry") -> "ContractFinder":
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return install(registry).finder
+            install(registry, strict=strict)
 
 
 def _as_contract_error(path: str, exc: Exception) -> "ContractError":

@@ -1,27 +1,31 @@
 """Strict mode: the ``builtins.__import__`` and ``importlib.import_module`` wrappers, and the
-decision of each (importer, module) edge.
+decision of each (importer, module) edge (docs/strict.rst)."""
 
-CPython asks ``sys.meta_path`` finders only when a module is not in ``sys.modules`` yet
-(``import_get_module`` in ``Python/import.c`` returns a cached module before any finder or the
-``import`` audit event), so the finder alone checks the first importer of a protected module.
-Strict mode also sees every later import statement: the statement's ``__import__`` call is
-wrapped, and each protected module it reaches that is already imported is checked against
-its contract's ``importers`` rules (allow, deny, require; runtime rules were checked at the
-first import and are not evaluated again). A module that is not imported yet is left to the
-finder, which checks the first import as always and records its decision here, so that a
-first import is checked once.
-
-Two caches keep the wrapper cheap: which protected modules a statement reaches (keyed by the
-statement: the name, and for ``from`` and relative imports the fromlist, level and package),
-empty for almost every statement; and the edges decided: an edge that passed, or that was
-warned about once, costs one dict look-up from then on. A refused edge is checked (and
-refused) again at each statement, with the line that ran it.
-
-The wrapper is put in place once per process and never stacked: ``disable()`` puts the
-original back when the wrapper is still the one in ``builtins``, and otherwise (another tool
-wrapped ``__import__`` after us and holds ours as its original) only turns the wrapper into a
-pass-through, so that the other tool's chain keeps working.
-"""
+# CPython asks ``sys.meta_path`` finders only when a module is not in ``sys.modules`` yet
+# (``import_get_module`` in ``Python/import.c`` returns a cached module before any finder or
+# the ``import`` audit event), so the finder alone checks the first importer of a protected
+# module. Strict mode also sees every later import statement: the statement's ``__import__``
+# call is wrapped, and each protected module it reaches that is already imported is checked
+# against its contract's ``importers`` rules (allow, deny, require; runtime rules were checked
+# at the first import and are not evaluated again). A module not imported yet is left to the
+# finder, which checks the first import as always and records the edge here: a first import
+# is decided once.
+#
+# Two caches keep the wrapper cheap: which protected modules a statement reaches (keyed by
+# the statement: the name, and for ``from`` and relative imports the fromlist, level and
+# package), empty for almost every statement; and the edges decided: an edge that passed, or
+# that was warned about once, costs one dict look-up from then on. A refused edge is checked
+# (and refused) again at each statement, with the line that ran it.
+#
+# Each wrapper is put in place once and never stacked: ``disable()`` puts the original back
+# when the wrapper is still the one in place, and otherwise (another tool wrapped
+# ``__import__`` after us and holds ours as its original) leaves it there, passing calls on,
+# so that the other tool's chain keeps working.
+#
+# Comments rather than a long docstring, and type comments rather than annotations: drop-in
+# activation imports this module at the first protected import, where its size is unmarshalled
+# and each annotation would be built when its function is defined (the core's header says
+# what that costs).
 
 import builtins
 import sys
@@ -40,9 +44,6 @@ from _importspy_hook_guard import (
     leave_own_imports,
 )
 
-# Type comments, no ``from __future__ import annotations``: with IMPORTSPY_HOOK_STRICT this
-# module is imported at every start-up, where each annotation is built when its function is
-# defined (the core's header says what that costs).
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     # The noqa: some of these names appear only in type comments, which ruff does not read

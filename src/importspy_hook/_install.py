@@ -10,6 +10,7 @@ import os
 import sys
 from os import PathLike, fspath
 
+import _importspy_hook_guard as core
 from _importspy_hook_guard import ContractFinder, Registry, put_in_front
 from _importspy_hook_guard import installed_finder as installed
 from _importspy_hook_guard import remove_finder as remove
@@ -189,6 +190,7 @@ def install(
 
 def _strict_off() -> None:
     # Without importing the wrapper's module when strict mode was never on.
+    core.strict_pending = False
     wrapper = sys.modules.get("importspy_hook._import_wrapper")
     if wrapper is not None:
         wrapper.disable()
