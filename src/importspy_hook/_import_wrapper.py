@@ -142,17 +142,22 @@ def _import(name, globals=None, locals=None, fromlist=(), level=0):
     # type: (str, Mapping[str, object] | None, object, Sequence[str] | None, int) -> ModuleType
     # builtins.__import__, called by every import statement (IMPORT_NAME). The fast path: one
     # dict look-up of the statement's key, an empty tuple for a statement that reaches no
-    # protected module.
+    # protected module. IMPORT_NAME passes the fromlist as a tuple (or None).
     finder = _finder
     if finder is not None:
         if finder.registry is not _registry:
             _forget(finder.registry)
-        if level or fromlist:
-            reached = _reached_by(name, globals, fromlist, level)  # type: tuple[str, ...] | None
+        if level:
+            reached = _reached_relative(name, globals, fromlist, level)  # type: tuple[str, ...] | None
         else:
-            reached = _reached.get(name)
+            if fromlist:
+                items = fromlist if type(fromlist) is tuple else tuple(fromlist)  # type: tuple[str, ...]
+                key = (name, items)  # type: object
+            else:
+                items, key = (), name
+            reached = _reached.get(key)
             if reached is None:
-                reached = _reach(name, name, (), 0)
+                reached = _reach(key, name, items, 0)
         if reached:
             return _guarded(reached, name, globals, locals, fromlist, level)
     return _original_import(name, globals, locals, fromlist, level)  # type: ignore[misc]
@@ -185,25 +190,15 @@ def _import_module(name, package=None):  # type: (str, str | None) -> ModuleType
     return _original_import_module(name, package)  # type: ignore[misc]
 
 
-def _reached_by(name, globals, fromlist, level):
+def _reached_relative(name, globals, fromlist, level):
     # type: (str, Mapping[str, object] | None, Sequence[str] | None, int) -> tuple[str, ...]
-    # The protected modules a ``from`` or relative import reaches: its module, that module's
-    # parents, and each fromlist name that is a submodule.
-    package = None  # type: str | None
-    if level:
+    # What a relative import reaches: keyed by the importer's package too.
+    package = globals.get("__package__") if type(globals) is dict else None
+    if type(package) is not str:
         package = _package_of(globals)
         if package is None:
             return ()  # the import system raises its own error
     items = tuple(fromlist) if fromlist else ()
-    if "*" in items:
-        # ``from a import *`` binds the submodules in a.__all__: not cached, the module may
-        # not be imported yet (then the finder checks every submodule it imports).
-        base = _absolute(name, package, level)
-        if base is None:
-            return ()
-        star = getattr(sys.modules.get(base), "__all__", None)
-        listed = tuple(n for n in star if isinstance(n, str)) if isinstance(star, (list, tuple)) else ()
-        return _reach(None, name, listed, level, package)
     key = (name, items, level, package)
     reached = _reached.get(key)
     if reached is None:
@@ -222,8 +217,14 @@ def _reach(key, name, items, level, package=None):
     if registry is None:
         return ()
     reached = ()  # type: tuple[str, ...]
+    star = "*" in items
     try:
         base = _absolute(name, package, level)
+        if base is not None and star:
+            # ``from a import *`` binds the submodules in a.__all__: not cached, since the
+            # module may not be imported yet (then the finder checks each submodule it imports).
+            listed = getattr(sys.modules.get(base), "__all__", None)
+            items = tuple(n for n in listed if isinstance(n, str)) if isinstance(listed, (list, tuple)) else ()
         if base is not None:
             exact, prefixes, pattern = registry.exact, registry.prefixes, registry.pattern
             names = [base]
@@ -232,8 +233,7 @@ def _reach(key, name, items, level, package=None):
                 names.insert(-1, base[:end])
                 end = base.find(".", end + 1)
             for item in items:
-                if item != "*":
-                    names.append(f"{base}.{item}")
+                names.append(f"{base}.{item}")
             for each in names:
                 if (each in exact or each.startswith(prefixes) or (pattern is not None and pattern(each))) and (
                     registry.covers(each) and not _own(each)
@@ -241,7 +241,7 @@ def _reach(key, name, items, level, package=None):
                     reached += (each,)
     except Exception:
         reached = ()
-    if key is not None:
+    if not star:
         _reached[key] = reached
     if not _import_module_in_place and _finder is not None and "importlib" in sys.modules:
         _wrap_import_module()
