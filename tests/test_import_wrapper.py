@@ -145,6 +145,19 @@ class TestEveryStatementIsChecked:
         out = run_both(project, 'importspy_hook.install("contracts", strict=True)', "plugins.evil")
         assert "REFUSED TIMES 3" in out, out
 
+    def test_code_run_with_globals_of_its_own_is_checked_as_outside_any_module(self, project: Project) -> None:
+        project.write(APP)
+        out = run_both(
+            project,
+            'importspy_hook.install("contracts", strict=True)\n'
+            "for namespace in ({}, {'__name__': 5}):\n"
+            "    try:\n"
+            "        exec('import payments.keys', namespace)\n"
+            "    except ImportError as exc:\n"
+            "        print('EXEC REFUSED', type(exc).__name__, str(exc).split(':')[0])\n",
+        )
+        assert out.count("EXEC REFUSED ImporterViolation payments.keys may not be imported by <unnamed code>") == 2, out
+
     def test_a_denied_first_import_is_refused_by_the_finder_alone(self, project: Project) -> None:
         project.write({**APP, "plugins/evil.py": "import payments.keys\n"})
         result = project.run(

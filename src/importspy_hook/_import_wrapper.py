@@ -289,6 +289,8 @@ def _guarded(reached, name, globals, locals, fromlist, level):
     # first import (recorded in ``_edges``), and again here only if a nested import
     # statement of another importer loaded them meanwhile.
     importer = globals.get("__name__") if type(globals) is dict else _caller_name()
+    if type(importer) is not str:
+        importer = None  # code run with globals of its own making (exec): no module
     modules = sys.modules
     edges = _edges
     absent = ()  # type: tuple[str, ...]
