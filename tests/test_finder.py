@@ -2,15 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import sys
-import textwrap
-from pathlib import Path
 from typing import TYPE_CHECKING
-
-import pytest
 
 from importspy_hook import snapshot
 
@@ -533,23 +525,3 @@ class TestTheIssueExample:
             "'runtime.env.equals', 'importers.require.variable.missing', 'importers.require.function.missing', "
             "'importers.require.class.missing']"
         ) in result.stdout, result.output
-
-
-DOCS = Path(__file__).resolve().parents[1] / "README.rst"
-
-
-class TestQuickstart:
-    @pytest.mark.skipif(shutil.which("bash") is None, reason="the quickstart is a bash script")
-    def test_the_documented_quickstart_prints_what_the_docs_show(self, tmp_path: Path) -> None:
-        text = DOCS.read_text(encoding="utf-8")
-        script = textwrap.dedent(text.split(".. code-block:: bash\n\n", 1)[1].split("\nOutput of a real run", 1)[0])
-        shown = text.split("Output of a real run (the first line is long)::\n\n", 1)[1].split("\n\n", 1)[0]
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("IMPORTSPY_HOOK_", "PYTHON"))}
-        env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
-        env["PYTHONDONTWRITEBYTECODE"] = "1"
-        done = subprocess.run(
-            ["bash", "-e", "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60, check=False
-        )
-        assert done.returncode == 0, done.stdout + done.stderr
-        expected = textwrap.dedent(shown).replace("/tmp/qs/paste/shop", str(tmp_path / "shop"))
-        assert done.stdout == expected + "\n"

@@ -629,6 +629,27 @@ def migrate(spymodel: str, module: str | None, output: str | None, force: bool) 
         )
 
 
+# --- schema ---------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--output", "-o", metavar="FILE", help="Write the schema to FILE instead of standard output.")
+def schema(output: str | None) -> None:
+    """Print the JSON Schema (draft 2020-12) of contract files, for editors and tools.
+
+    Save it beside the contracts and start each contract file with the comment
+    `# yaml-language-server: $schema=importspy-hook.schema.json` for completion and checking
+    in editors that use the YAML language server. lint checks what a schema cannot.
+
+    \b
+    Examples:
+      importspy-hook schema --output contracts/importspy-hook.schema.json
+    """
+    from importspy_hook._reading.schema import schema_text
+
+    _emit(schema_text(), output)
+
+
 def main(argv: Sequence[str] | None = None) -> NoReturn:
     """Run the command line (the ``importspy-hook`` console script)."""
     cli.main(args=list(argv) if argv is not None else None, prog_name=PROG)

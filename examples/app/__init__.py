@@ -1,0 +1,1 @@
+"""A small plugin host, governed by ``contracts/app.core.yml``."""
