@@ -122,6 +122,21 @@ class TestEveryStatementIsChecked:
         assert f"ADMITTED {denied}" in out, out
         assert f"ADMITTED {allowed}" in out, out
 
+    def test_import_module_taken_before_strict_mode_was_on_is_checked(self, project: Project) -> None:
+        # importlib.metadata's entry points, pkgutil.resolve_name and plugin loaders hold
+        # import_module from their own import, often before the hook is installed.
+        project.write(
+            {
+                **APP,
+                "plugins/loader.py": "from importlib import import_module\n",
+                "plugins/evil.py": "from plugins.loader import import_module\nimport_module('payments.keys')\n",
+            }
+        )
+        out = run_both(
+            project, 'import plugins.loader\nimportspy_hook.install("contracts", strict=True)', "plugins.evil"
+        )
+        assert "REFUSED plugins.evil ImporterViolation ['importers.deny']" in out, out
+
     def test_refusal_names_the_line_of_the_statement(self, project: Project) -> None:
         project.write({**APP, "plugins/evil.py": "X = 1\n\n\nimport payments.keys\n"})
         out = run_both(project, 'importspy_hook.install("contracts", strict=True)', "plugins.evil")
@@ -318,22 +333,27 @@ class TestInstallAndUninstall:
         project.write(APP)
         result = project.run(
             """
-            import builtins, importlib
+            import builtins, importlib, _frozen_importlib
             import importspy_hook
-            before = (builtins.__import__, importlib.import_module)
+            before = (builtins.__import__, _frozen_importlib._gcd_import, importlib.import_module)
+
+            def now():
+                return (builtins.__import__, _frozen_importlib._gcd_import, importlib.import_module)
+
             installation = importspy_hook.install("contracts", strict=True)
-            print("WRAPPED", builtins.__import__ is not before[0], importlib.import_module is not before[1])
+            print("WRAPPED", [a is not b for a, b in zip(now(), before)])
             installation.uninstall()
-            print("RESTORED", builtins.__import__ is before[0], importlib.import_module is before[1])
+            print("RESTORED", [a is b for a, b in zip(now(), before)])
             importspy_hook.install("contracts", strict=True)
             importspy_hook.install("contracts", strict=True)
             importspy_hook.uninstall()
-            print("RESTORED AGAIN", builtins.__import__ is before[0], importlib.import_module is before[1])
+            print("RESTORED AGAIN", [a is b for a, b in zip(now(), before)])
             """
         )
-        assert "WRAPPED True True" in result.stdout, result.output
-        assert "RESTORED True True" in result.stdout, result.output
-        assert "RESTORED AGAIN True True" in result.stdout, result.output
+        # importlib.import_module itself is left alone: what it calls is wrapped.
+        assert "WRAPPED [True, True, False]" in result.stdout, result.output
+        assert "RESTORED [True, True, True]" in result.stdout, result.output
+        assert "RESTORED AGAIN [True, True, True]" in result.stdout, result.output
 
     def test_install_without_strict_turns_it_off_latest_wins(self, project: Project) -> None:
         project.write({**APP, "plugins/evil.py": "import payments.keys\n"})
@@ -351,13 +371,12 @@ class TestInstallAndUninstall:
         project.write(APP)
         result = project.run(
             """
-            import builtins, importlib, sys
-            before = (builtins.__import__, importlib.import_module)
+            import builtins, _frozen_importlib, sys
+            before = (builtins.__import__, _frozen_importlib._gcd_import)
             import importspy_hook
             importspy_hook.install("contracts")
             import payments.billing
-            importspy_hook.uninstall()
-            print("SAME", builtins.__import__ is before[0], importlib.import_module is before[1])
+            print("SAME", builtins.__import__ is before[0], _frozen_importlib._gcd_import is before[1])
             print("LOADED", "importspy_hook._import_wrapper" in sys.modules)
             """
         )

@@ -1,5 +1,5 @@
-"""Strict mode: the ``builtins.__import__`` and ``importlib.import_module`` wrappers, and the
-decision of each (importer, module) edge (docs/strict.rst)."""
+"""Strict mode: the wrappers of ``builtins.__import__`` and of what ``importlib.import_module``
+calls, and the decision of each (importer, module) edge (docs/strict.rst)."""
 
 # CPython asks ``sys.meta_path`` finders only when a module is not in ``sys.modules`` yet
 # (``import_get_module`` in ``Python/import.c`` returns a cached module before any finder or
@@ -69,20 +69,27 @@ _reached = {}  # type: dict[object, tuple[str, ...]]
 # proxy loader records the first imports it let through here (``strict_edges``).
 _edges = {}  # type: dict[Edge, bool]
 
+# importlib.import_module, whoever holds a reference to it (``from importlib import
+# import_module`` in importlib.metadata, pkgutil, pytest, ...), calls the module attribute
+# ``importlib._bootstrap._gcd_import`` at each call, and so does ``importlib.__import__``
+# (Lib/importlib/__init__.py, _bootstrap.py): that attribute is wrapped, not import_module.
+# ``_frozen_importlib`` is ``importlib._bootstrap``, loaded in every interpreter.
+_bootstrap = sys.modules["_frozen_importlib"]  # type: Any
+
 # What was there before the wrappers went in: kept once captured, so that a reference to a
-# wrapper taken meanwhile (``from importlib import import_module``, another tool's wrapper
-# over ours) passes the call on after strict mode is off.
+# wrapper taken meanwhile (another tool's wrapper over ours) passes the call on after strict
+# mode is off.
 _original_import = None  # type: ImportFunction | None
-_original_import_module = None  # type: ImportFunction | None
-# Whether each wrapper is in place: in builtins (importlib), or under a wrapper another tool
+_original_gcd_import = None  # type: ImportFunction | None
+# Whether each wrapper is in place: in builtins (_bootstrap), or under a wrapper another tool
 # put there after it, which still calls it.
 _import_in_place = False
-_import_module_in_place = False
+_gcd_import_in_place = False
 
 
 def enable(finder):  # type: (ContractFinder) -> None
     """Check every import statement against ``finder``'s contracts (idempotent)."""
-    global _finder, _original_import, _import_in_place
+    global _finder, _original_import, _import_in_place, _original_gcd_import, _gcd_import_in_place
     _forget(finder.registry)
     _finder = finder
     core.strict_edges = _edges
@@ -90,23 +97,25 @@ def enable(finder):  # type: (ContractFinder) -> None
         _original_import = builtins.__import__
         builtins.__import__ = _import
         _import_in_place = True
-    _wrap_import_module()
+    if not _gcd_import_in_place:
+        _original_gcd_import = _bootstrap._gcd_import
+        _bootstrap._gcd_import = _gcd_import
+        _gcd_import_in_place = True
 
 
 def disable():  # type: () -> None
     """Stop checking import statements; put back the functions strict mode replaced where
     nobody replaced them since (otherwise its wrappers stay, passing every call on)."""
-    global _finder, _import_in_place, _import_module_in_place
+    global _finder, _import_in_place, _gcd_import_in_place
     _finder = None
     core.strict_edges = None
     _forget(None)
     if _import_in_place and builtins.__import__ is _import:
         builtins.__import__ = _original_import  # type: ignore[assignment]
         _import_in_place = False
-    importlib = sys.modules.get("importlib")  # type: Any
-    if _import_module_in_place and importlib is not None and importlib.import_module is _import_module:
-        importlib.import_module = _original_import_module
-        _import_module_in_place = False
+    if _gcd_import_in_place and _bootstrap._gcd_import is _gcd_import:
+        _bootstrap._gcd_import = _original_gcd_import
+        _gcd_import_in_place = False
 
 
 def enabled():  # type: () -> bool
@@ -116,23 +125,29 @@ def enabled():  # type: () -> bool
 
 def _forget(registry):  # type: (Registry | None) -> None
     # Cleared in place: the core holds ``_edges`` itself.
-    global _registry
+    global _registry, _tops, _top_prefixes
     _registry = registry
     _reached.clear()
     _edges.clear()
+    _tops, _top_prefixes = None, ()
+    if registry is not None and registry.pattern is None:
+        # Every module a statement reaches shares the statement's top-level package: with
+        # exact names and ``prefix*`` patterns only, a statement whose top-level name no
+        # contract can match reaches nothing, told by one set test.
+        tops = {name.partition(".")[0] for name in registry.exact}
+        starts = []
+        for prefix in registry.prefixes:
+            if "." in prefix:
+                tops.add(prefix.partition(".")[0])
+            else:
+                starts.append(prefix)
+        _tops, _top_prefixes = frozenset(tops), tuple(starts)
 
 
-def _wrap_import_module():  # type: () -> None
-    # importlib.import_module bypasses builtins.__import__ (it calls _bootstrap._gcd_import,
-    # which returns a module from sys.modules before any finder). importlib is not imported
-    # at start-up on 3.10, 3.12 and 3.13: then the first import statement that reaches it
-    # wraps it (``_reach`` below), before the statement's code can read the attribute.
-    global _original_import_module, _import_module_in_place
-    importlib = sys.modules.get("importlib")  # type: Any
-    if not _import_module_in_place and importlib is not None and hasattr(importlib, "import_module"):
-        _original_import_module = importlib.import_module
-        importlib.import_module = _import_module
-        _import_module_in_place = True
+# The top-level names the registry's contracts can match (None: a pattern may match any), and
+# the ``prefix*`` patterns without a dot, which match top-level names by their start.
+_tops = None  # type: frozenset[str] | None
+_top_prefixes = ()  # type: tuple[str, ...]
 
 
 # -- The wrappers --------------------------------------------------------------------------
@@ -163,18 +178,17 @@ def _import(name, globals=None, locals=None, fromlist=(), level=0):
     return _original_import(name, globals, locals, fromlist, level)  # type: ignore[misc]
 
 
-def _import_module(name, package=None):  # type: (str, str | None) -> ModuleType
-    # importlib.import_module: the importer is its caller (the core's frame walk skips
-    # importlib and this package, as for a first import).
+def _gcd_import(name, package=None, level=0):  # type: (str, str | None, int) -> ModuleType
+    # importlib.import_module (and importlib.__import__): the importer is its caller, found
+    # by the core's frame walk, which skips importlib and this package as for a first import.
     finder = _finder
-    if finder is not None and name:
+    if finder is not None and type(name) is str:
         if finder.registry is not _registry:
             _forget(finder.registry)
-        level = len(name) - len(name.lstrip("."))
-        key = (name, package) if level else name
+        key = (name, package, level) if level else name
         reached = _reached.get(key)
         if reached is None:
-            reached = _reach(key, name[level:], (), level, package)
+            reached = _reach(key, name, (), level, package)
         if reached:
             importer = find_importer(1)
             modules = sys.modules
@@ -182,12 +196,12 @@ def _import_module(name, package=None):  # type: (str, str | None) -> ModuleType
             for module in reached:
                 if module in modules:
                     _check_edge(importer, module)
-            found = _original_import_module(name, package)  # type: ignore[misc]
+            found = _original_gcd_import(name, package, level)  # type: ignore[misc]
             for module in absent:
                 if module in modules:
                     _check_edge(importer, module)
             return found
-    return _original_import_module(name, package)  # type: ignore[misc]
+    return _original_gcd_import(name, package, level)  # type: ignore[misc]
 
 
 def _reached_relative(name, globals, fromlist, level):
@@ -220,6 +234,11 @@ def _reach(key, name, items, level, package=None):
     star = "*" in items
     try:
         base = _absolute(name, package, level)
+        tops = _tops
+        if base is not None and tops is not None:
+            top = base.partition(".")[0]
+            if top not in tops and not top.startswith(_top_prefixes):
+                base = None
         if base is not None and star:
             # ``from a import *`` binds the submodules in a.__all__: not cached, since the
             # module may not be imported yet (then the finder checks each submodule it imports).
@@ -243,8 +262,6 @@ def _reach(key, name, items, level, package=None):
         reached = ()
     if not star:
         _reached[key] = reached
-    if not _import_module_in_place and _finder is not None and "importlib" in sys.modules:
-        _wrap_import_module()
     return reached
 
 

@@ -276,7 +276,7 @@ def _warn(message: str, stacklevel: int) -> None:
 def uninstall() -> None:
     """Remove every importspy_hook finder from ``sys.meta_path``, and turn strict mode off.
 
-    Strict mode puts back the ``builtins.__import__`` (and ``importlib.import_module``) that
+    Strict mode puts back the ``builtins.__import__`` (and ``importlib._bootstrap._gcd_import``) that
     was there before it; when another tool replaced it after strict mode was turned on, that
     tool's wrapper is left in place and strict mode's own, which it calls, stops checking.
     """
