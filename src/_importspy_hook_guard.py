@@ -53,6 +53,10 @@ if TYPE_CHECKING:
 # The package's version (read by hatch; ``importspy_hook.__version__`` is this).
 __version__ = "0.1.0"
 
+# What the checks read of a contract's plain data; ``Registry`` trusts a dict that has them
+# all (the cache's, the loader's) and validates any other mapping.
+PLAIN_KEYS = frozenset(("module", "source", "lines", "schema", "on_violation", "importers", "runtime", "provides"))
+
 
 # -- Drop-in activation ------------------------------------------------------------------
 
@@ -359,13 +363,20 @@ class Registry:
     Built for the finder's question about every import: one dict test for exact names, one
     ``str.startswith`` for ``prefix*`` patterns, one combined regular expression for the rest.
 
-    :param contracts: compiled contracts (the plain data of ``Contract``) or
-        :class:`~importspy_hook.Contract` objects.
+    Wildcard patterns (``*``, ``app*``, ``?`` and ``[...]`` forms) skip the modules of the
+    standard library (``sys.stdlib_module_names`` and their submodules) and built-in modules,
+    unless the pattern's literal start names one (``email.*``, ``json*``); exact names govern
+    any module.
+
+    :param contracts: :class:`~importspy_hook.Contract` objects, mappings in the contract
+        format (validated here, as a file is), or the plain data of contracts
+        (``Registry.contracts``, the compiled cache).
     :param on_violation: ``"raise"`` or ``"warn"`` to override every contract's own
         ``on_violation``; ``None`` keeps each contract's.
     :param ignore: module names and ``fnmatch`` patterns that are never guarded, even when a
         contract's pattern matches them.
-    :raises ContractError: when two contracts govern the same exact module name (unless one
+    :raises ContractError: for a mapping that is not a valid contract (with the key path of
+        each problem), or when two contracts govern the same exact module name (unless one
         is the application's and one a package's, marked by ``distribution`` in its data).
     """
 
@@ -379,6 +390,8 @@ class Registry:
         "_ignored",
         "_prefixed",
         "_patterned",
+        "_heads",
+        "named_system",
     )
 
     def __init__(self, contracts=(), *, on_violation=None, ignore=()):
@@ -389,16 +402,19 @@ class Registry:
         exact = {}  # type: dict[str, tuple[int, ...]]
         prefixed = {}  # type: dict[str, list[int]]
         patterned = []  # type: list[tuple[str, int]]
+        # Index of each wildcard contract -> the system module its pattern names, or "".
+        heads = {}  # type: dict[int, str]
         for index, given in enumerate(items):
             item = given
             if type(item) is tuple:
                 module = item[0]
             else:
-                if not isinstance(item, dict):
-                    # Imported here: only attrs ``Contract`` objects need unstructuring.
-                    from importspy_hook._reading.structuring import to_plain
+                if type(item) is not dict or not item.keys() >= PLAIN_KEYS:
+                    # Imported here: only Contract objects and mappings in the contract format
+                    # (validated, so that a bad one fails now, not inside an import) need it.
+                    from importspy_hook._reading.structuring import plain_contract
 
-                    item = items[index] = to_plain(item)
+                    item = items[index] = plain_contract(item, index)
                 module = str(item["module"])
             if not ("*" in module or "?" in module or "[" in module):
                 if module in exact:
@@ -411,7 +427,12 @@ class Registry:
                 prefixed.setdefault(module[:-1], []).append(index)
             else:
                 patterned.append((module, index))
+            if "*" in module or "?" in module or "[" in module:
+                heads[index] = _named_system(module)
         self._items = items
+        self._heads = heads
+        # The standard-library and built-in top-level names some wildcard pattern names.
+        self.named_system = frozenset(heads.values())
         self.exact = exact
         self.prefixes = tuple(prefixed)
         self._prefixed = tuple((prefix, tuple(indices)) for prefix, indices in prefixed.items())
@@ -444,8 +465,10 @@ class Registry:
 
     def covers(self, name):  # type: (str) -> bool
         """Whether any contract governs module ``name`` (and it is not ignored)."""
-        if name in self.exact or name.startswith(self.prefixes) or (self.pattern is not None and self.pattern(name)):
+        if name in self.exact:
             return self._ignored is None or self._ignored(name) is None
+        if name.startswith(self.prefixes) or (self.pattern is not None and self.pattern(name)):
+            return bool(self.contracts_for(name))
         return False
 
     def contracts_for(self, name):  # type: (str) -> tuple[Plain, ...]
@@ -453,12 +476,18 @@ class Registry:
         if self._ignored is not None and self._ignored(name) is not None:
             return ()
         found = list(self.exact.get(name, ()))
+        wild = []  # type: list[int]
         for prefix, indices in self._prefixed:
             if name.startswith(prefix):
-                found.extend(indices)
+                wild.extend(indices)
         for match, index in self._patterned:
             if match(name) is not None:
-                found.append(index)
+                wild.append(index)
+        if wild:
+            top = name.partition(".")[0]
+            if top in _STDLIB or top in _BUILTIN:
+                wild = [index for index in wild if self._heads[index] == top]
+            found.extend(wild)
         return tuple(map(self._plain, found))
 
     def check_modules(self):  # type: () -> set[str]
@@ -493,6 +522,24 @@ class Registry:
     def __repr__(self):  # type: () -> str
         names = ", ".join(map(module_of, self._items[:5]))
         return f"<Registry of {len(self._items)} contracts: {names}{', ...' if len(self._items) > 5 else ''}>"
+
+
+# Wildcard patterns skip these modules and their submodules unless they name them
+# (``_named_system``); both are built into the interpreter, so free to read at start-up.
+_STDLIB = sys.stdlib_module_names
+_BUILTIN = sys.builtin_module_names
+
+
+def _named_system(pattern):  # type: (str) -> str
+    # The standard-library or built-in top-level name that ``pattern``'s literal start names
+    # ("email" for "email.*" and "email*"), or "": "*", "e*" and "[ej]son" name none.
+    cut = len(pattern)
+    for char in "*?[":
+        found = pattern.find(char)
+        if 0 <= found < cut:
+            cut = found
+    head = pattern[:cut].partition(".")[0]
+    return head if head in _STDLIB or head in _BUILTIN else ""
 
 
 def module_of(item):  # type: (Item) -> str
@@ -542,9 +589,15 @@ class ContractFinder:
     def find_spec(self, fullname, path=None, target=None):
         # type: (str, Sequence[str] | None, ModuleType | None) -> ModuleSpec | None
         registry = self.registry
-        if fullname not in registry.exact and not fullname.startswith(registry.prefixes):
-            pattern = registry.pattern
-            if pattern is None or pattern(fullname) is None:
+        if fullname not in registry.exact:
+            if not fullname.startswith(registry.prefixes):
+                pattern = registry.pattern
+                if pattern is None or pattern(fullname) is None:
+                    return None
+            # Only wildcards matched: they skip the standard library and built-in modules,
+            # except those a pattern names (selective enforcement, ``Registry``).
+            top = fullname.partition(".")[0]
+            if (top in _STDLIB or top in _BUILTIN) and top not in registry.named_system:
                 return None
         # Imports made by a check running in this thread are the hook's own (see
         # ``_checking``), and so are the hook's own modules, imported when first needed: part
@@ -949,6 +1002,7 @@ MACHINERY = frozenset(
         "pkgutil",
         "runpy",
         "importspy_hook",
+        "_importspy_hook_guard",
         "_importspy_hook_start",
         "_frozen_importlib",
         "_frozen_importlib_external",

@@ -8,11 +8,12 @@ from __future__ import annotations
 import os
 import pickle
 import textwrap
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+import attrs
 import pytest
 
-from importspy_hook import ContractError, load_contract
+from importspy_hook import Contract, ContractError, load_contract
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -377,3 +378,87 @@ class TestInstallWithBrokenContracts:
             """
         )
         assert "IMPORTED" in result.stdout, result.output
+
+
+def _as_mappings() -> list[Any]:
+    # The cases of ERRORS past the YAML reader, as the data it gives: the same contract
+    # written as a Python object.
+    import tempfile
+
+    from importspy_hook._reading.document import read_document
+
+    cases = []
+    with tempfile.TemporaryDirectory() as folder:
+        for name, text, expected in ERRORS:
+            path = os.path.join(folder, "c.yml")
+            with open(path, "w", encoding="utf-8") as file:
+                file.write(text)
+            try:
+                data = read_document(path).data
+            except ContractError:
+                continue  # a YAML-level problem (a tag, an alias, an empty file): no mapping to give
+            cases.append(pytest.param(data, expected.split(": ", 1)[1], id=name))
+    return cases
+
+
+class TestContractFromDict:
+    def test_a_valid_mapping_builds_the_contract_a_file_would(self, here: Path) -> None:
+        text = (
+            "module: payments.keys\nimporters:\n  allow: ['payments.*']\n  deny: [plugins.evil]\n"
+            "runtime:\n  python: '>=3.10'\n  os: Linux\n  env: {STAGE: {one_of: [prod, dev]}}\n"
+        )
+        (here / "c.yml").write_text(text, encoding="utf-8")
+        from_file = load_contract("c.yml")
+        mapping = {
+            "module": "payments.keys",
+            "importers": {"allow": ("payments.*",), "deny": ["plugins.evil"]},
+            "runtime": {"python": ">=3.10", "os": "Linux", "env": {"STAGE": {"one_of": ["prod", "dev"]}}},
+        }
+        from_mapping = Contract.from_dict(mapping, source="app/policy.py")
+        assert from_mapping == attrs.evolve(from_file, source="app/policy.py", lines={})
+
+    @pytest.mark.parametrize(("mapping", "message"), _as_mappings())
+    def test_every_problem_a_file_reports_is_reported_for_the_mapping(self, mapping: object, message: str) -> None:
+        with pytest.raises(ContractError) as caught:
+            Contract.from_dict(mapping)  # type: ignore[arg-type]
+        first = str(caught.value).splitlines()[0]
+        assert first == message or first.endswith(": " + message)
+
+    @pytest.mark.parametrize(
+        ("mapping", "expected"),
+        [
+            (
+                {"module": "a", "importers": {"alow": ["x"]}},
+                'importers.alow: unknown key "alow"; did you mean "allow"? allowed here: allow, deny, require',
+            ),
+            (
+                {"module": "a", "runtime": [{"os": "linux"}, {"env": {"STAGE": {"equal": "x"}}}]},
+                'runtime[1].env.STAGE.equal: unknown key "equal"; did you mean "equals"? '
+                "allowed here: equals, one_of, matches, required, absent, secret",
+            ),
+            (
+                {"module": "a", "provides": {"functions": [{"name": "f"}, {"returns": "int"}]}},
+                'provides.functions[1]: missing required key "name"',
+            ),
+            ({"importers": {"allow": ["x"]}}, 'missing required key "module"'),
+            ({"module": "a", "schema": 2}, "schema: schema 2 is not supported; this version reads schema 1"),
+            (["module", "a"], "a contract is a mapping with a 'module:' key, not a list"),
+        ],
+    )
+    def test_problems_start_with_their_key_path(self, mapping: object, expected: str) -> None:
+        with pytest.raises(ContractError) as caught:
+            Contract.from_dict(mapping)  # type: ignore[arg-type]
+        assert str(caught.value) == expected
+        assert (caught.value.file, caught.value.line) == ("", None)
+
+    def test_every_problem_is_listed_after_the_source(self) -> None:
+        with pytest.raises(ContractError) as caught:
+            Contract.from_dict(
+                {"module": "a", "importers": {"alow": ["x"]}, "runtime": {"env": {"DEBUG": True}}}, source="app.py"
+            )
+        lines = str(caught.value).splitlines()
+        assert len(lines) == 2
+        assert lines[0].startswith('app.py: importers.alow: unknown key "alow"')
+        assert lines[1].startswith("app.py: runtime.env.DEBUG: expected text or a mapping")
+        assert isinstance(caught.value, ValueError)
+        assert not isinstance(caught.value, ImportError)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from importspy_hook import snapshot
+import pytest
+
+from importspy_hook import Contract, ContractError, Registry, snapshot
 
 if TYPE_CHECKING:
     from conftest import Project
@@ -525,3 +527,87 @@ class TestTheIssueExample:
             "'runtime.env.equals', 'importers.require.variable.missing', 'importers.require.function.missing', "
             "'importers.require.class.missing']"
         ) in result.stdout, result.output
+
+
+class TestContractsAsObjects:
+    def test_registry_refuses_a_bad_mapping_at_construction_never_inside_an_import(self, project: Project) -> None:
+        # The issue's example: a wrong key used to surface as a bare KeyError inside ``import json2``.
+        project.write({"json2.py": "X = 1\n"})
+        result = project.run(
+            """
+            import importspy_hook, sys
+            try:
+                importspy_hook.install(importspy_hook.Registry([{'module': 'json2', 'importers': {'alow': ['x']}}]))
+            except importspy_hook.ContractError as exc:
+                print("ERROR", exc)
+            print("FINDERS", sum(isinstance(f, importspy_hook.ContractFinder) for f in sys.meta_path))
+            import json2
+            print("IMPORTED", json2.X)
+            """
+        )
+        assert (
+            f'ERROR {project.root / "main.py"}:3: contracts[0].importers.alow: unknown key "alow"; '
+            f'did you mean "allow"? allowed here: allow, deny, require'
+        ) in result.stdout, result.output
+        assert "FINDERS 0" in result.stdout
+        assert "IMPORTED 1" in result.stdout
+
+    def test_registry_names_each_bad_mapping_by_its_index(self) -> None:
+        with pytest.raises(ContractError) as caught:
+            Registry([{"module": "a"}, {"module": "b", "runtime": {"os": "linx"}}])
+        assert str(caught.value).startswith(f"{__file__}:")
+        assert ': contracts[1].runtime.os: unknown os "linx"; did you mean "linux"?' in str(caught.value)
+
+    def test_registry_refuses_incomplete_plain_data(self) -> None:
+        with pytest.raises(ContractError) as caught:
+            Registry([{"module": "a", "source": "a.yml", "lines": {}}])
+        assert "contracts[0] looks like a contract's plain data but has no importers, on_violation, provides" in str(
+            caught.value
+        )
+
+    def test_registry_takes_back_the_plain_data_it_gives(self) -> None:
+        first = Registry([{"module": "a", "importers": {"allow": ["b"]}}, Contract.from_dict({"module": "c"})])
+        again = Registry(first.contracts)
+        assert again.contracts == first.contracts
+        assert again.contracts[0]["importers"] == {"allow": ["b"], "deny": [], "require": None}
+
+    @pytest.mark.parametrize(
+        "given",
+        [
+            "{'module': 'payments.keys', 'importers': {'allow': ['payments.*']}}",
+            "importspy_hook.Contract.from_dict({'module': 'payments.keys', 'importers': {'allow': ['payments.*']}})",
+            "[importspy_hook.Contract.from_dict({'module': 'payments.keys', 'importers': {'allow': ['payments.*']}})]",
+            "['others', {'module': 'payments.keys', 'importers': {'allow': ['payments.*']}}]",
+        ],
+        ids=["mapping", "contract", "list of contracts", "paths and a mapping"],
+    )
+    def test_install_takes_contract_objects(self, project: Project, given: str) -> None:
+        project.write({**PAYMENTS, "others/other.yml": "module: other\n"})
+        result = project.run(
+            f"""
+            import importspy_hook
+            importspy_hook.install({given})
+            try:
+                import plugins.evil
+            except importspy_hook.ImporterViolation as exc:
+                print("VIOLATION", exc.violations[0].rule)
+            import payments.billing
+            print("IMPORTED")
+            """
+        )
+        assert "VIOLATION importers.allow" in result.stdout, result.output
+        assert "IMPORTED" in result.stdout
+
+    def test_install_with_a_bad_mapping_raises_and_installs_nothing(self, project: Project) -> None:
+        result = project.run(
+            """
+            import importspy_hook, sys
+            try:
+                importspy_hook.install({'module': 'a', 'importers': {'allow': 'b'}})
+            except importspy_hook.ContractError as exc:
+                print("ERROR", exc)
+            print("FINDERS", sum(isinstance(f, importspy_hook.ContractFinder) for f in sys.meta_path))
+            """
+        )
+        assert "contracts[0].importers.allow: expected a list, got the text" in result.stdout, result.output
+        assert "FINDERS 0" in result.stdout

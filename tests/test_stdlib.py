@@ -1,7 +1,9 @@
 """With the hook installed, importing the standard library behaves exactly as without it.
 
 The hook holds contracts for unrelated names (exact names and every kind of pattern), so
-``find_spec`` runs its fast test on every import; nothing observable may change.
+``find_spec`` runs its fast test on every import; nothing observable may change. And a
+wildcard pattern never guards the standard library unless its literal start names the module
+(selective enforcement).
 """
 
 from __future__ import annotations
@@ -9,6 +11,8 @@ from __future__ import annotations
 import json
 import sys
 from typing import TYPE_CHECKING
+
+import pytest
 
 from importspy_hook import snapshot
 
@@ -79,9 +83,10 @@ IMPORT_ALL = """
 """
 
 
-GUARDING_EVERYTHING = {
-    "contracts/everything.yml": 'module: "*"\nimporters: {deny: [nobody]}\nruntime: {python: ">=3", os: [OS]}\n',
-}
+def guarding_by_name(names: list[str]) -> dict[str, str]:
+    """A passing contract naming each module: wildcards skip the standard library."""
+    rule = 'importers: {deny: [nobody]}\nruntime: {python: ">=3", os: [' + snapshot().os + "]}\n"
+    return {f"contracts/named/{name}.yml": f"module: {name}\n{rule}" for name in names}
 
 
 def compare(project: Project) -> None:
@@ -108,5 +113,79 @@ def test_two_hundred_stdlib_imports_are_unchanged(project: Project) -> None:
 def test_stdlib_imports_guarded_by_a_passing_contract_are_unchanged(project: Project) -> None:
     # Every module goes through the proxy loader, which must hand back the real one.
     project.write(UNRELATED_CONTRACTS)
-    project.write({k: v.replace("OS", snapshot().os) for k, v in GUARDING_EVERYTHING.items()})
+    project.write(guarding_by_name(chosen_modules()))
     compare(project)
+
+
+SELECTIVE = """
+    import sys, warnings, importspy_hook
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        importspy_hook.install("contracts")
+    # "imported before importspy_hook was installed and cannot be guarded": never the
+    # interpreter's own modules.
+    listed = [str(w.message).split(" w")[0].split(", ") for w in caught]
+    print("WARNED", sorted(n for names in listed for n in names if n.partition(".")[0] in sys.stdlib_module_names))
+    for name in sys.argv[1:]:
+        try:
+            __import__(name)
+        except importspy_hook.ImporterViolation as exc:
+            print("REFUSED", name, exc.name)
+        else:
+            print("IMPORTED", name)
+"""
+
+
+class TestSelectiveEnforcement:
+    def test_star_contract_denying_a_module_leaves_its_stdlib_imports_alone(self, project: Project) -> None:
+        project.write(
+            {
+                "contracts/everything.yml": 'module: "*"\nimporters: {deny: [__main__]}\n',
+                "contracts/email.yml": 'module: "email.*"\nimporters: {deny: [__main__]}\n',
+                "app/__init__.py": "",
+                "app/core.py": "",
+            }
+        )
+        result = project.run(SELECTIVE, "json", "xml.dom.minidom", "email.mime.text", "app.core")
+        assert result.returncode == 0, result.output
+        assert "WARNED []" in result.stdout, result.output
+        assert "IMPORTED json" in result.stdout
+        assert "IMPORTED xml.dom.minidom" in result.stdout
+        # email.* names email: its submodules are still guarded (the first one imported refuses).
+        assert "REFUSED email.mime.text email.mime" in result.stdout
+        assert "REFUSED app.core app" in result.stdout
+
+    @pytest.mark.parametrize(
+        ("pattern", "module", "guarded"),
+        [
+            ("*", "colorsys", False),
+            ("c*", "colorsys", False),
+            ("?olorsys", "colorsys", False),
+            ("[c]olorsys", "colorsys", False),
+            ("*.util", "wsgiref.util", False),
+            ("w*.util", "wsgiref.util", False),
+            ("colorsys", "colorsys", True),
+            ("colorsys*", "colorsys", True),
+            ("wsgiref.*", "wsgiref.util", True),
+            ("wsgiref.u?il", "wsgiref.util", True),
+        ],
+    )
+    def test_a_pattern_guards_a_stdlib_module_only_when_its_literal_start_names_it(
+        self, project: Project, pattern: str, module: str, guarded: bool
+    ) -> None:
+        project.write({"contracts/c.yml": f'module: "{pattern}"\nimporters: {{deny: [__main__]}}\n'})
+        result = project.run(SELECTIVE, module)
+        assert result.returncode == 0, result.output
+        assert ("REFUSED" in result.stdout) is guarded, result.output
+
+    def test_star_contract_still_guards_other_modules(self, project: Project) -> None:
+        project.write({"contracts/everything.yml": 'module: "*"\nimporters: {deny: [__main__]}\n', "jsonish.py": ""})
+        result = project.run(SELECTIVE, "jsonish", "os", "sys", "colorsys")
+        assert result.returncode == 0, result.output
+        assert result.stdout.splitlines() == [
+            "WARNED []",
+            "REFUSED jsonish jsonish",
+            "IMPORTED os",
+            "IMPORTED sys",
+            "IMPORTED colorsys",
+        ]

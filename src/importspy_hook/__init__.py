@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from _importspy_hook_guard import ContractFinder as ContractFinder
     from _importspy_hook_guard import Registry as Registry
     from _importspy_hook_guard import __version__ as __version__
+    from importspy_hook._embedded import guard as guard
     from importspy_hook._errors import ContractError as ContractError
     from importspy_hook._errors import ContractViolation as ContractViolation
     from importspy_hook._errors import ContractWarning as ContractWarning
@@ -45,6 +46,7 @@ __all__ = [
     "Snapshot",
     "StructureViolation",
     "Violation",
+    "guard",
     "install",
     "load_contract",
     "self_check",
@@ -66,6 +68,7 @@ _HOMES = {
     "RuntimeViolation": "importspy_hook._errors",
     "StructureViolation": "importspy_hook._errors",
     "Violation": "importspy_hook._errors",
+    "guard": "importspy_hook._embedded",
     "install": "importspy_hook._install",
     "load_contract": "importspy_hook._reading.load",
     "self_check": "importspy_hook._install",

@@ -108,6 +108,8 @@ class ContractError(ValueError):
     """A contract cannot be used: unreadable, not valid YAML, or not of the contract format.
 
     The message starts with ``file:line:col:`` (``file:`` alone where there is no position).
+    For a contract given as a mapping (:meth:`Contract.from_dict`) each problem starts with
+    its key path instead (``importers.alow: unknown key ...``), after ``file`` when given.
 
     :ivar file: the contract file or folder.
     :ivar line: 1-based line, or ``None``.
@@ -149,7 +151,9 @@ def _rebuild_contract_error(
 
 def _locate(file: str, line: int | None, column: int | None) -> str:
     if line is None:
-        return f"{file}: "
+        # A contract given as a mapping may have no place to name: its messages start with
+        # their key path.
+        return f"{file}: " if file else ""
     if column is None:
         return f"{file}:{line}: "
     return f"{file}:{line}:{column}: "

@@ -11,7 +11,7 @@ import sys
 from os import PathLike, fspath
 
 import _importspy_hook_guard as core
-from _importspy_hook_guard import ContractFinder, Registry, put_in_front
+from _importspy_hook_guard import ContractFinder, Registry, is_machinery, put_in_front
 from _importspy_hook_guard import installed_finder as installed
 from _importspy_hook_guard import remove_finder as remove
 
@@ -20,12 +20,15 @@ from _importspy_hook_guard import remove_finder as remove
 # (README, "Performance"). Annotations that name type-only imports are quoted instead.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Mapping
     from types import TracebackType
+    from typing import Any
 
+    from importspy_hook._reading.model import Contract
     from importspy_hook._reading.settings import Settings
 
     PathSpec = str | PathLike[str] | Iterable[str | PathLike[str]]
+    ContractObject = Contract | Mapping[str, Any]
 
 
 def warn_front(finder: "ContractFinder") -> None:
@@ -115,7 +118,7 @@ class Installation:
 
 
 def install(
-    contracts: "PathSpec | Registry | None" = None,
+    contracts: "PathSpec | Registry | ContractObject | Iterable[str | PathLike[str] | ContractObject] | None" = None,
     *,
     on_violation: str | None = None,
     ignore: "Iterable[str] | None" = None,
@@ -133,8 +136,9 @@ def install(
     ``[tool.importspy-hook]`` in the nearest pyproject.toml, the default (``./contracts``).
     With ``contracts`` given, only this call's arguments count.
 
-    :param contracts: a contract file or folder, a list of them, or a :class:`Registry`;
-        ``None`` (the default) for the configured contracts.
+    :param contracts: a contract file or folder, a :class:`Contract`, a mapping in the
+        contract format, a list of any of these, or a :class:`Registry`; ``None`` (the
+        default) for the configured contracts.
     :param on_violation: ``"raise"`` or ``"warn"`` to override every contract's own setting.
     :param ignore: module names and ``fnmatch`` patterns that are never guarded.
     :param entry_points: also load the contracts installed distributions ship (entry point
@@ -142,11 +146,23 @@ def install(
     :param strict: strict mode: check every import statement that reaches a protected module
         against its ``importers`` rules, not only the first import (``docs/strict.rst``).
     :returns: an :class:`Installation` with ``.uninstall()``, usable as a context manager.
-    :raises ContractError: when a contract or the configuration cannot be read or is not valid.
+    :raises ContractError: when a contract or the configuration cannot be read or is not valid
+        (for a mapping, with the key path of each problem).
     """
     # Quoted: ``Settings`` is imported further down in this function (F823 otherwise).
     source: "Settings | None" = None  # noqa: UP037
     stamp: object = None
+    objects: list[ContractObject] = []
+    paths: list[str | PathLike[str]] | None = None
+    if isinstance(contracts, (str, PathLike)):
+        paths = [contracts]
+    elif contracts is not None and not isinstance(contracts, Registry):
+        # Contracts given as objects are kept apart from the paths, which are loaded below.
+        # Any: mypy cannot narrow the union by _is_contract_object.
+        named: Any = contracts
+        given: list[Any] = [named] if _is_contract_object(named) else list(named)
+        objects = [item for item in given if _is_contract_object(item)]
+        paths = [item for item in given if not _is_contract_object(item)]
     if isinstance(contracts, Registry):
         registry = contracts
         if on_violation is not None or ignore is not None:
@@ -155,21 +171,26 @@ def install(
                 on_violation=on_violation or contracts.on_violation,
                 ignore=contracts.ignore if ignore is None else ignore,
             )
+    elif objects and not paths:
+        registry = Registry(objects, on_violation=on_violation, ignore=ignore or ())
     else:
         # Imported here: settings and contract loading are needed once, at install time.
         from importspy_hook._reading.settings import Settings, load_registry, resolve
 
-        if contracts is None:
+        if paths is None:
             settings = resolve(on_violation=on_violation, ignore=ignore, entry_points=entry_points, strict=strict)
         else:
-            paths = [contracts] if isinstance(contracts, (str, PathLike)) else list(contracts)
             settings = Settings([fspath(p) for p in paths], on_violation, ignore or (), bool(entry_points))
             settings.strict = bool(strict)
         strict = settings.strict
         # Stamped before loading: a file changed during the load is read again later.
         stamp = contracts_stamp(settings)
         registry = load_registry(settings)
-        source = settings
+        if objects:
+            # The objects are not in the settings, so a reload would drop them: none.
+            registry = Registry([*registry.contracts, *objects], on_violation=on_violation, ignore=registry.ignore)
+        else:
+            source = settings
     from importspy_hook._needs import preload_check_modules
 
     preload_check_modules(registry)
@@ -194,6 +215,16 @@ def _strict_off() -> None:
     wrapper = sys.modules.get("importspy_hook._import_wrapper")
     if wrapper is not None:
         wrapper.disable()
+
+
+def _is_contract_object(item: object) -> bool:
+    # A Contract, or a mapping in the contract format; anything else given is a path. No
+    # Contract exists unless its module was imported, and install() with paths must not
+    # import attrs for nothing; ``_collections_abc`` is the module os already imported.
+    from _collections_abc import Mapping
+
+    home = sys.modules.get("importspy_hook._reading.model")
+    return isinstance(item, Mapping) or (home is not None and isinstance(item, home.Contract))
 
 
 def self_check() -> list[str]:
@@ -225,7 +256,7 @@ def self_check() -> list[str]:
             if claimed:
                 message += f"; it would load {', '.join(claimed)} itself, unchecked"
             problems.append(message)
-        imported = sorted(n for n in tuple(sys.modules) if finder.registry.covers(n))
+        imported = _guardable_imported(finder.registry)
         if imported:
             problems.append(
                 f"{', '.join(imported)} {'is' if len(imported) == 1 else 'are'} already imported; "
@@ -285,8 +316,16 @@ def uninstall() -> None:
     _strict_off()
 
 
+def _guardable_imported(registry: Registry) -> list[str]:
+    # Imported modules the contracts cover and the finder would guard: not ``__main__``,
+    # which is never imported, nor this package's own modules, which it never guards.
+    return sorted(
+        name for name in tuple(sys.modules) if registry.covers(name) and name != "__main__" and not is_machinery(name)
+    )
+
+
 def _warn_already_imported(registry: Registry, strict: bool) -> None:
-    imported = sorted(name for name in tuple(sys.modules) if registry.covers(name))
+    imported = _guardable_imported(registry)
     if imported:
         import warnings
 

@@ -91,6 +91,9 @@ def where(contract: "Plain", path: str) -> str:
         if line is not None:
             return f"{contract['source']}:{line}"
         probe = probe.rpartition("/")[0]
+    if not lines and not contract["source"]:
+        # Built from a mapping that said nothing of where it is written (Contract.from_dict).
+        return f"the contract of {contract['module']}"
     return f"{contract['source']}:{lines.get('', 1)}"
 
 

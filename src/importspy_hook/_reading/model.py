@@ -7,10 +7,13 @@ exactly what the checks read. Nothing on the enforcement path imports this modul
 
 from __future__ import annotations
 
-from typing import NewType
+from typing import TYPE_CHECKING, NewType
 
 import attrs
 from attrs import frozen
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 #: A dotted module name or an ``fnmatch`` pattern (``payments.*``).
 ModulePattern = NewType("ModulePattern", str)
@@ -149,3 +152,21 @@ class Contract:
     importers: Importers | None = None
     runtime: tuple[Runtime, ...] = ()
     provides: Members | None = None
+
+    @classmethod
+    def from_dict(cls, mapping: Mapping[str, object], *, source: str = "") -> Contract:
+        """Build a contract from a mapping in the contract format, validated as a file is.
+
+        The mapping holds what a contract file holds (``{"module": "payments.keys",
+        "importers": {"allow": ["payments.*"]}}``); tuples may stand for lists.
+
+        :param mapping: the contract, with the keys of a contract file.
+        :param source: where the mapping is written, such as ``"app/plugins.py"``; it starts
+            every problem's message, and violation messages name it as the contract's place.
+        :raises ContractError: listing every problem, each starting with its key path
+            (``importers.alow: unknown key "alow"; did you mean "allow"? ...``).
+        """
+        # Imported here: _convert imports this module, and cattrs is needed only to build.
+        from importspy_hook._reading.structuring import structure_mapping
+
+        return structure_mapping(mapping, source)

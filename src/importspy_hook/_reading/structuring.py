@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import difflib
 import re
+import sys
+from collections.abc import Mapping
 from typing import Any
 
 import attrs
@@ -18,6 +20,7 @@ import cattrs
 from cattrs.errors import ForbiddenExtraKeysError, IterableValidationError, IterableValidationNote
 from cattrs.gen import make_dict_structure_fn, override
 
+from _importspy_hook_guard import PLAIN_KEYS, is_machinery
 from importspy_hook._errors import ContractError
 from importspy_hook._reading.model import (
     AnnotationText,
@@ -46,6 +49,7 @@ from importspy_hook._violations import MAX_MATCHED_CHARS, quoted, quoted_list
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
+    from types import FrameType
 
     from importspy_hook._reading.document import Document
 
@@ -545,6 +549,95 @@ def structure_document(document: Document) -> Contract:
     return attrs.evolve(contract, source=document.file, lines=lines)
 
 
+def structure_mapping(mapping: object, source: str = "", line: int | None = None, root: str = "") -> Contract:
+    """Turn a mapping in the contract format into a :class:`Contract`, validated as a file is.
+
+    Mappings and sequences other than ``dict`` and ``list`` (a ``MappingProxyType``, a tuple)
+    are read as YAML's mappings and lists would be.
+
+    :param source: where the mapping is written (a file), named first in every problem and
+        in violation messages; ``line`` is its line there, when known.
+    :param root: the key path of the mapping itself (``contracts[1]``), before every key path.
+    :raises ContractError: listing every problem, each with the key path it is at
+        (``importers.alow: unknown key ...``) instead of a line and column.
+    """
+    data = _as_yaml_data(mapping)
+    if not isinstance(data, dict):
+        message = f"{root + ': ' if root else ''}a contract is a mapping with a 'module:' key, not {describe(data)}"
+        raise ContractError(source, message, line)
+    try:
+        contract = converter.structure(data, Contract)
+    except Exception as exc:
+        problems = [(line, None, _at_key_path(root, path, kind) + text) for path, kind, text in _problems(exc, ())]
+        raise ContractError(source, problems[0][2], line, problems=problems) from None
+    if contract.schema != SCHEMA_VERSION:
+        message = f"schema {contract.schema} is not supported; this version reads schema {SCHEMA_VERSION}"
+        raise ContractError(source, _at_key_path(root, ("schema",), "value") + message, line)
+    return attrs.evolve(contract, source=source, lines={} if line is None else {"": line})
+
+
+def plain_contract(item: object, index: int) -> dict[str, Any]:
+    """The plain data of ``contracts[index]`` given to ``Registry``: a :class:`Contract`, or a
+    mapping in the contract format (validated), or the plain data of a contract (as
+    ``Registry.contracts`` gives it).
+
+    :raises ContractError: for a mapping that is not a valid contract, naming the first frame
+        outside this package (where the registry is built) and the key path of each problem.
+    """
+    if isinstance(item, Contract):
+        return to_plain(item)
+    file, line = _caller()
+    if not isinstance(item, Mapping):
+        raise ContractError(
+            file,
+            f"contracts[{index}] is {describe(item)}, not a contract; give a Contract, a mapping in the "
+            f"contract format or a contract's plain data",
+            line,
+        )
+    if "source" in item or "lines" in item:
+        # Plain data (only the loader writes those keys); what the checks read must all be there.
+        missing = sorted(PLAIN_KEYS.difference(item))
+        if missing:
+            raise ContractError(
+                file,
+                f"contracts[{index}] looks like a contract's plain data but has no {', '.join(missing)}; "
+                f"give a mapping in the contract format, or the plain data Registry.contracts gives",
+                line,
+            )
+        return dict(item)
+    return to_plain(structure_mapping(item, file, line, f"contracts[{index}]"))
+
+
+def _caller() -> tuple[str, int | None]:
+    # The file and line of the first frame outside this package and the import system: the
+    # code that gave the contract.
+    frame: FrameType | None = sys._getframe(1)
+    while frame is not None and is_machinery(frame.f_globals.get("__name__")):
+        frame = frame.f_back
+    if frame is None:
+        return ("", None)
+    return (frame.f_code.co_filename, frame.f_lineno)
+
+
+def _as_yaml_data(value: object) -> object:
+    # What YAML would have given for the same contract: dicts and lists all the way down.
+    if isinstance(value, Mapping):
+        return {key: _as_yaml_data(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_as_yaml_data(item) for item in value]
+    return value
+
+
+def _at_key_path(root: str, path: tuple[object, ...], kind: str) -> str:
+    # "importers.alow: ", "runtime[0].env.STAGE: "; a missing key is reported at its parent.
+    if kind == "missing":
+        path = path[:-1]
+    text = root
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else f".{part}" if text else str(part)
+    return f"{text}: " if text else ""
+
+
 def _problems(exc: BaseException, path: tuple[object, ...]) -> Iterator[tuple[tuple[object, ...], str, str]]:
     """``(path, kind, message)`` for each leaf error; kind is ``key``, ``missing`` or ``value``."""
     children = getattr(exc, "exceptions", None)
@@ -597,4 +690,4 @@ def to_plain(contract: Contract) -> dict[str, Any]:
     return converter.unstructure(contract)  # type: ignore[no-any-return]
 
 
-__all__ = ["converter", "quoted_list", "structure_document", "to_plain"]
+__all__ = ["converter", "quoted_list", "structure_document", "plain_contract", "structure_mapping", "to_plain"]
