@@ -504,13 +504,17 @@ class TestSettings:
 
 
 class TestDropInActivation:
-    def test_variable_turns_strict_mode_on_with_no_code_change(self, installed: Environment, project: Project) -> None:
-        project.write({**APP, "plugins/evil.py": "import payments.keys\n", "app/good.py": "import payments.keys\n"})
+    @pytest.mark.parametrize("form", list(FORMS))
+    def test_variable_turns_strict_mode_on_with_no_code_change(
+        self, installed: Environment, project: Project, form: str
+    ) -> None:
+        denied, allowed = write_form(project, form)
         code = textwrap.dedent(IMPORT_BOTH).replace("{install}", "")
         env = {"IMPORTSPY_HOOK_CONTRACTS": "contracts", "IMPORTSPY_HOOK_STRICT": "1"}
-        result = installed.run(project, code, "plugins.evil", "app.good", env=env)
-        assert "REFUSED plugins.evil ImporterViolation ['importers.deny']" in result.stdout, result.output
-        assert "ADMITTED app.good" in result.stdout, result.output
+        result = installed.run(project, code, denied, allowed, env=env)
+        assert f"REFUSED {denied} ImporterViolation ['importers.deny']" in result.stdout, result.output
+        assert f"ADMITTED {allowed}" in result.stdout, result.output
+        assert "LOADS 1" in result.stdout, result.output
         assert result.stderr == "", result.output
 
     def test_a_start_that_imports_no_protected_module_does_not_load_strict_mode(
