@@ -281,7 +281,18 @@ class TestJsonFormat:
             },
         ]
         (violation,) = data["violations"]
-        assert set(violation) == {"module", "rule", "message", "contract", "file", "line", "importer", "level"}
+        assert set(violation) == {
+            "module",
+            "rule",
+            "message",
+            "contract",
+            "file",
+            "line",
+            "importer",
+            "importer_file",
+            "importer_line",
+            "level",
+        }
         assert violation["module"] == "service.api"
         assert violation["rule"] == "runtime.env.one_of"
         assert violation["message"].startswith(f"runtime.env.CLI_TEST_STAGE in {api_file}:6 requires")
@@ -513,19 +524,23 @@ class TestAsImporterOf:
         assert "importers.deny" in done.stdout
         assert "importer: plugins.untrusted_x" in done.stdout
 
-    def test_a_plugin_importing_the_core_too_early_fails_as_it_would_at_run_time(self, project: Project) -> None:
+    def test_a_plugin_importing_the_core_at_its_top_is_checked_as_it_would_be_at_run_time(
+        self, project: Project
+    ) -> None:
         project.write(self.FILES)
         early = """
             import app.core
             class Plugin:
-                def run(self): ...
+                pass
             def register(registry): ...
         """
         project.write({"plugins/early.py": early})
         done = cli_run(project, "check", "plugins/early.py", "--as-importer-of", "app.core")
         assert done.returncode == 1
-        assert "importers.require.class.missing" in done.stdout
+        assert "importers.require.method.missing" in done.stdout
         assert "importer: early" in done.stdout
+        project.write({"plugins/early.py": early.replace("pass", "def run(self): ...")})
+        assert cli_run(project, "check", "plugins/early.py", "--as-importer-of", "app.core").returncode == 0
 
     def test_an_unknown_host_module_is_a_usage_error(self, project: Project) -> None:
         project.write(self.FILES)
@@ -717,10 +732,29 @@ class TestInit:
         assert forced.returncode == 0
         assert "- name: scale" in (project.root / "contracts" / "toolkit.yml").read_text(encoding="utf-8")
 
-    def test_init_of_a_module_that_cannot_be_imported_exits_2(self, project: Project) -> None:
+    def test_init_of_a_module_without_source_exits_2(self, project: Project) -> None:
         done = cli_run(project, "init", "no_such_module")
         assert done.returncode == 2
-        assert "cannot import no_such_module: ModuleNotFoundError" in done.stderr
+        assert "cannot find the source of no_such_module" in done.stderr
+
+    def test_init_reads_the_source_without_importing_the_module(self, project: Project) -> None:
+        ran = "import pathlib; pathlib.Path('ran.txt').write_text('ran')\n"
+        module = textwrap.dedent(self.MODULE).replace("annotations\n", "annotations\n" + ran, 1)
+        project.write({"toolkit.py": module})
+        done = cli_run(project, "init", "toolkit")
+        assert done.returncode == 0, done.stderr
+        assert not (project.root / "ran.txt").exists()
+        assert "- name: scale" in (project.root / "contracts" / "toolkit.yml").read_text(encoding="utf-8")
+
+    def test_init_leaves_out_what_the_source_cannot_decide(self, project: Project) -> None:
+        source = textwrap.dedent(self.MODULE) + "\nimport sys\nif sys.argv:\n    MAYBE = 1\n"
+        source += "\n@register\ndef wrapped(a: int) -> int: ...\n"
+        project.write({"toolkit.py": source.replace("from __future__ import annotations", "def register(f): return f")})
+        assert cli_run(project, "init", "toolkit").returncode == 0
+        contract = (project.root / "contracts" / "toolkit.yml").read_text(encoding="utf-8")
+        assert "MAYBE" not in contract
+        assert "    - name: wrapped\n" in contract
+        assert "{name: a" not in contract
 
 
 class TestShippedContracts:

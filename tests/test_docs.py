@@ -70,5 +70,5 @@ def test_the_plugin_host_examples_print_what_the_page_shows(number: int, tmp_pat
 
 def test_the_page_has_the_plugin_host_and_init_examples() -> None:
     commands = [command for block in example_blocks() for command, _ in block]
-    assert "importspy-hook check examples/plugins/early.py --as-importer-of app.core" in commands
+    assert "importspy-hook check examples/plugins/unregistered.py --as-importer-of app.core" in commands
     assert "importspy-hook init examples/app/base.py" in commands

@@ -61,7 +61,7 @@ def pre_commit(root: Path, home: Path, hook: str) -> subprocess.CompletedProcess
 
 def test_every_offered_hook_is_tested_here() -> None:
     hooks = YAML(typ="safe", pure=True).load((REPO / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
-    assert [hook["id"] for hook in hooks] == ["importspy-hook-lint"]
+    assert [hook["id"] for hook in hooks] == ["importspy-hook-lint", "importspy-hook-check-static"]
 
 
 def test_the_lint_hook_fails_a_commit_with_a_broken_contract_and_passes_a_clean_one(tmp_path: Path) -> None:
@@ -86,4 +86,31 @@ def test_the_lint_hook_fails_a_commit_with_a_broken_contract_and_passes_a_clean_
     passed = pre_commit(root, home, "importspy-hook-lint")
     assert passed.returncode == 0, passed.stdout + passed.stderr
     assert "importspy-hook lint" in passed.stdout
+    assert "Passed" in passed.stdout
+
+
+def test_the_static_hook_fails_a_commit_that_adds_a_denied_import_and_names_its_line(tmp_path: Path) -> None:
+    home = tmp_path / "pre-commit-home"
+    root = user_repository(
+        tmp_path / "project",
+        {
+            "contracts/payments.keys.yml": GOOD,
+            "payments/__init__.py": "",
+            "payments/keys.py": "KEY = 1\n",
+            "payments/billing.py": "import payments.keys\n",
+            "plugins/__init__.py": "",
+            # Never run by the hook: a side effect would show that it was.
+            "plugins/evil.py": "import os\nfrom payments import keys\nopen('ran', 'w').close()\n",
+        },
+    )
+    failed = pre_commit(root, home, "importspy-hook-check-static")
+    assert failed.returncode == 1, failed.stdout + failed.stderr
+    assert "plugins/evil.py:2" in failed.stdout
+    assert "payments/billing.py" not in failed.stdout
+    assert not (root / "ran").exists()
+
+    (root / "plugins" / "evil.py").write_text("import os\n", encoding="utf-8")
+    git(root, "add", ".")
+    passed = pre_commit(root, home, "importspy-hook-check-static")
+    assert passed.returncode == 0, passed.stdout + passed.stderr
     assert "Passed" in passed.stdout

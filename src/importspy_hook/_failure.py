@@ -190,7 +190,7 @@ def report_before(
                 elif phase == 1:
                     violations = check_runtime(contract, snap)
                 else:
-                    violations = _check_members(contract, "importers.require", namespace, subject)
+                    violations = _check_members(contract, "importers.require", namespace, subject, importer)
                 if violations:
                     found.append((contract, violations))
     finally:
@@ -222,13 +222,13 @@ def check_required(contracts: "Sequence[Plain]", found_importer: "ImporterFacts 
     namespace: Mapping[str, object] = importer.namespace if importer is not None else {}
     outer = enter_own_imports()
     try:
-        return not any(_check_members(c, "importers.require", namespace, subject) for c in contracts)
+        return not any(_check_members(c, "importers.require", namespace, subject, importer) for c in contracts)
     finally:
         leave_own_imports(outer)
 
 
 def _check_members(
-    contract: "Plain", section: str, namespace: "Mapping[str, object]", subject: str
+    contract: "Plain", section: str, namespace: "Mapping[str, object]", subject: str, importer: "Importer | None" = None
 ) -> "list[Violation]":
     """``_structure.check_members``, imported only when ``contract`` has ``section`` at all."""
     if section == "provides":
@@ -243,7 +243,11 @@ def _check_members(
     # Called while this thread is marked as running a check, so the import is the hook's own.
     from importspy_hook._structure import check_members
 
-    return check_members(contract, section, namespace, subject)
+    if section != "importers.require":
+        return check_members(contract, section, namespace, subject)
+    if importer is None:
+        return check_members(contract, section, namespace, subject, None, "<no importing module>")
+    return check_members(contract, section, namespace, subject, importer.name, importer.file)
 
 
 def check_readable(contract: "Plain") -> "list[Violation]":

@@ -10,6 +10,7 @@ costs about 15 ms, and ``inspect.signature`` is only a fallback for callables wi
 ``__code__`` (builtins, ``functools.partial``).
 """
 
+from _importspy_hook_guard import name_matches
 from importspy_hook._errors import Violation
 from importspy_hook._violations import is_secret_name, where
 
@@ -35,43 +36,119 @@ _SHOWN_CHARS = 80
 _SECRET = "the value is secret and not shown"
 
 
-def check_members(contract: "Plain", section: str, namespace: "Mapping[str, object]", subject: str) -> list[Violation]:
+def check_members(
+    contract: "Plain",
+    section: str,
+    namespace: "Mapping[str, object]",
+    subject: str,
+    importer: "str | None" = None,
+    source: "str | None" = None,
+) -> list[Violation]:
     """Check ``namespace`` against ``contract[section]`` (``importers.require`` or ``provides``).
 
     :param subject: how messages name the namespace's owner, such as ``the importer app.main``.
+    :param importer: the importer's module name, which chooses the entries of a scoped
+        ``importers.require`` (a list of entries with ``match:``).
+    :param source: for an importer that is still running, its code's file name: a required
+        member it has not defined yet is looked up in that file's source facts
+        (:mod:`importspy_hook.static`). What has run wins over what is written; a file name
+        that is no readable source (``<string>``, a sourceless ``.pyc``) means only what has
+        run counts, and the messages say so.
     """
     if section == "provides":
         members: Plain | None = contract["provides"]
-    else:
-        importers: Plain | None = contract["importers"]
-        members = importers["require"] if importers is not None else None
-    if members is None:
+        return [] if members is None else _check_section(contract, section, members, "provides", namespace, subject)
+    found: list[Violation] = []
+    for entry, path in required_entries(contract, importer):
+        found += _check_section(contract, section, entry, path, namespace, subject, source, importer)
+    return found
+
+
+def required_entries(contract: "Plain", importer: "str | None") -> "list[tuple[Plain, str]]":
+    """The ``importers.require`` members that apply to ``importer``, each with its contract path:
+    the mapping form applies to every importer, each entry of the list form to the importers its
+    ``match`` patterns name."""
+    importers: Plain | None = contract["importers"]
+    required = importers["require"] if importers is not None else None
+    if required is None:
         return []
+    if not isinstance(required, list):
+        return [(required, "importers/require")]
+    return [
+        (entry, f"importers/require/{i}")
+        for i, entry in enumerate(required)
+        if importer is not None and any(name_matches(importer, pattern) for pattern in entry["match"])
+    ]
+
+
+def _check_section(
+    contract: "Plain",
+    section: str,
+    members: "Plain",
+    base: str,
+    namespace: "Mapping[str, object]",
+    subject: str,
+    source: "str | None" = None,
+    importer: "str | None" = None,
+) -> list[Violation]:
     checker = _MemberChecker(contract, section, subject)
-    base = section.replace(".", "/")
+    written: dict[str, list[Violation]] = {}
+    if source is not None:
+        missing = {
+            spec["name"]
+            for kind in ("variables", "functions", "classes")
+            for spec in members[kind]
+            if spec["name"] not in namespace
+        }
+        if missing:
+            # Imported here: only an importer that has not yet defined a required member needs
+            # its source read.
+            from importspy_hook.static.running import check_written
+
+            found = check_written(contract, section, members, base, source, subject, missing, importer)
+            if found is None:
+                checker.note = (
+                    f" (the importer has no source file to read, {source}, so only what it defined "
+                    f"before this import counts)"
+                )
+            else:
+                written = found
     annotations = namespace.get("__annotations__")
     if not isinstance(annotations, dict):
         annotations = {}
     for i, spec in enumerate(members["variables"]):
-        checker.variable(spec, namespace, annotations, f"{base}/variables/{i}")
+        if spec["name"] in written:
+            checker.found.extend(written.pop(spec["name"]))
+        else:
+            checker.variable(spec, namespace, annotations, f"{base}/variables/{i}")
     for i, spec in enumerate(members["functions"]):
-        checker.function(spec, namespace, f"{base}/functions/{i}")
+        if spec["name"] in written:
+            checker.found.extend(written.pop(spec["name"]))
+        else:
+            checker.function(spec, namespace, f"{base}/functions/{i}")
     for i, spec in enumerate(members["classes"]):
-        checker.klass(spec, namespace, f"{base}/classes/{i}")
+        if spec["name"] in written:
+            checker.found.extend(written.pop(spec["name"]))
+        else:
+            checker.klass(spec, namespace, f"{base}/classes/{i}")
     return checker.found
 
 
 class _MemberChecker:
-    __slots__ = ("contract", "section", "subject", "found")
+    __slots__ = ("contract", "section", "subject", "found", "note")
 
     def __init__(self, contract: "Plain", section: str, subject: str) -> None:
         self.contract = contract
         self.section = section
         self.subject = subject
         self.found: list[Violation] = []
+        # Said after a missing member: why the importer's source was not consulted.
+        self.note = ""
 
     def fail(self, kind: str, problem: str, path: str, label: str, text: str) -> None:
         at = where(self.contract, path)
+        if problem == "missing" and kind in ("variable", "function", "class"):
+            text += self.note
         self.found.append(Violation(f"{self.section}.{kind}.{problem}", f"{self.section}.{label} in {at}: {text}", at))
 
     def variable(

@@ -84,11 +84,23 @@ class Members:
 
 
 @frozen
+class RequireEntry:
+    """One entry of ``importers.require`` in its list form: the members required of the importers
+    whose names ``match`` names (patterns as in ``allow``)."""
+
+    match: tuple[ModulePattern, ...]
+    variables: tuple[Variable, ...] = ()
+    functions: tuple[Function, ...] = ()
+    classes: tuple[Class, ...] = ()
+
+
+@frozen
 class Importers:
     #: ``None``: anyone may import.
     allow: tuple[ModulePattern, ...] | None = None
     deny: tuple[ModulePattern, ...] = ()
-    require: Members | None = None
+    #: A mapping applies to every importer; a list of entries, each to the importers it matches.
+    require: Members | tuple[RequireEntry, ...] | None = None
 
 
 @frozen

@@ -38,6 +38,7 @@ KEYS: dict[str, str] = {
     "ignore": "a list of module names or fnmatch patterns that are never guarded",
     "entry_points": "true or false: also load the contracts that installed packages ship",
     "importspy_contracts": 'a table of ImportSpy spymodel files to module names: {"spymodel.yml" = "app.core"}',
+    "static": "a list of package folders, module files and source roots for check --static, relative to pyproject.toml",
     "strict": "true or false: check every import statement of a protected module, not only the first import",
 }
 _ON_VIOLATION = ("raise", "warn")
@@ -232,7 +233,7 @@ def read_table(file: str) -> dict[str, Any]:
         if problem is not None:
             problems.append((line, column, f"[{TABLE}] {key} must be {KEYS[key]}; {problem}"))
             continue
-        if key == "contracts":
+        if key in ("contracts", "static"):
             settings[key] = [os.path.normpath(os.path.join(base, p)) for p in value]
         elif key == "importspy_contracts":
             settings[key] = {os.path.normpath(os.path.join(base, p)): m for p, m in value.items()}
@@ -245,7 +246,7 @@ def read_table(file: str) -> dict[str, Any]:
 
 
 def _check_value(key: str, value: object) -> str | None:
-    if key in ("contracts", "ignore"):
+    if key in ("contracts", "ignore", "static"):
         if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
             return f"found {value!r}"
     elif key == "on_violation":

@@ -31,12 +31,14 @@ from importspy_hook._reading.model import (
     EnvText,
     Identifier,
     ImplementationNames,
+    Members,
     ModulePattern,
     OnViolation,
     OsNames,
     PackageRule,
     PythonSpec,
     Regex,
+    RequireEntry,
     Runtime,
     Scope,
     Specifier,
@@ -472,6 +474,32 @@ def _tuple_hook(t: Any) -> Callable[[object, type], tuple[Any, ...]]:
 
 
 _runtime_list = _tuple_hook(tuple[Runtime, ...])
+_require_list = _tuple_hook(tuple[RequireEntry, ...])
+
+
+def _structure_require(value: object, _: type) -> Members | tuple[RequireEntry, ...] | None:
+    """``importers.require``: a mapping of members for every importer, or a list of entries,
+    each with ``match:`` patterns naming the importers it applies to."""
+    if value is None:
+        return None
+    if isinstance(value, list):
+        entries = _require_list(value, tuple)
+        for index, entry in enumerate(entries):
+            if not entry.match:
+                exc = ValueError("match is empty, so the entry applies to no importer; name at least one pattern")
+                _note(exc, index)
+                raise IterableValidationError("invalid items in a list of RequireEntry", [exc], tuple)
+        return entries
+    if isinstance(value, dict):
+        if "match" in value:
+            raise ValueError("match belongs to an entry of a list; write require as a list: require: [{match: ...}]")
+        return converter.structure(value, Members)
+    raise TypeError(
+        "expected a mapping of variables, functions and classes, or a list of entries with match:; "
+        f"got {describe(value)}"
+    )
+
+
 converter.register_structure_hook(str, _structure_str)
 converter.register_structure_hook(bool, _structure_bool)
 converter.register_structure_hook(int, _structure_int)
@@ -506,6 +534,7 @@ converter.register_structure_hook_func(
     lambda t: t == dict[str, PackageRule], _named_mapping(PackageRule, "distribution", _package_name_problem)
 )
 converter.register_structure_hook_func(lambda t: t == tuple[Runtime, ...], _structure_runtime)
+converter.register_structure_hook_func(lambda t: t == Members | tuple[RequireEntry, ...] | None, _structure_require)
 converter.register_structure_hook(
     Contract, _mapping_hook(Contract, source=override(omit=True), lines=override(omit=True))
 )

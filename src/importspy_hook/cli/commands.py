@@ -24,7 +24,6 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
     from _importspy_hook_guard import Registry
-    from importspy_hook._reading.model import Contract
     from importspy_hook._reading.settings import Settings
 
 EXIT_KEPT = 0
@@ -190,13 +189,13 @@ def configured_contracts(settings: Settings | None = None) -> list[str]:
     return [] if configured == (_config.DEFAULT_CONTRACTS,) else list(configured)
 
 
-def load_files(paths: Iterable[str], skip: Iterable[str] = ()) -> tuple[list[Contract], list[ContractError]]:
-    """Read every contract named by ``paths``; a file given twice is read once, and a file
-    whose real path is in ``skip`` not at all."""
-    from _importspy_hook_guard import contract_files
-    from importspy_hook._reading.load import load_contract
+def load_files(paths: Iterable[str], skip: Iterable[str] = ()) -> tuple[list[dict[str, Any]], list[ContractError]]:
+    """The plain data of every contract named by ``paths``, through the compiled cache (a warm
+    cache parses no YAML); a file given twice is read once, and a file whose real path is in
+    ``skip`` not at all."""
+    from _importspy_hook_guard import compiled_items, contract_files, decode_compiled
 
-    contracts: list[Contract] = []
+    contracts: list[dict[str, Any]] = []
     errors: list[ContractError] = []
     seen: set[str] = set(skip)
     for path in paths:
@@ -205,26 +204,27 @@ def load_files(paths: Iterable[str], skip: Iterable[str] = ()) -> tuple[list[Con
         except ContractError as exc:
             errors.append(exc)
             continue
+        chosen = []
         for file in files:
             key = os.path.realpath(file)
-            if key in seen:
-                continue
-            seen.add(key)
-            try:
-                contracts.append(load_contract(file))
-            except ContractError as exc:
-                errors.append(exc)
+            if key not in seen:
+                seen.add(key)
+                chosen.append(file)
+        for item in compiled_items(chosen):
+            if isinstance(item, ContractError):
+                errors.append(item)
+            elif isinstance(item, Exception):
+                raise item
+            else:
+                contracts.append(decode_compiled(item) if isinstance(item, tuple) else dict(item))
     errors.extend(_duplicates(contracts))
     return contracts, errors
 
 
-def _duplicates(contracts: Iterable[Contract]) -> list[ContractError]:
-    from importspy_hook._reading.structuring import to_plain
-
+def _duplicates(contracts: Iterable[dict[str, Any]]) -> list[ContractError]:
     owners: dict[str, str] = {}
     errors = []
-    for contract in contracts:
-        plain = to_plain(contract)
+    for plain in contracts:
         module = plain["module"]
         if any(c in module for c in "*?["):
             continue
@@ -293,6 +293,26 @@ _contracts_option = click.option(
     help="Report format.",
 )
 @click.option("--output", "-o", metavar="FILE", help="Write the report to FILE instead of standard output.")
+@click.option(
+    "--static",
+    "static",
+    is_flag=True,
+    help="Read the source under each TARGET (package folder, .py file or source root) without importing it, "
+    "and check every import edge into every protected module. Default TARGETs: static in "
+    "[tool.importspy-hook], else the packages in . and src/.",
+)
+@click.option(
+    "--include-type-checking",
+    is_flag=True,
+    help="With --static: imports made only under `if TYPE_CHECKING:` are edges too.",
+)
+@click.option(
+    "--undecided",
+    type=click.Choice(["warning", "error"]),
+    default="warning",
+    show_default=True,
+    help="With --static: what a fact the source cannot decide is (an error fails the run).",
+)
 @click.argument("targets", nargs=-1, metavar="[TARGET]...")
 def check(
     contracts: tuple[str, ...],
@@ -300,6 +320,9 @@ def check(
     host: str | None,
     fmt: str,
     output: str | None,
+    static: bool,
+    include_type_checking: bool,
+    undecided: str,
     targets: tuple[str, ...],
 ) -> None:
     """Check the environment, or modules, against their contracts.
@@ -320,20 +343,30 @@ def check(
       importspy-hook check app.core --format json
       importspy-hook check plugins/report.py --as-importer-of app.core
       importspy-hook check --format sarif --output importspy.sarif
+      importspy-hook check --static src/ --format sarif
     """
-    from importspy_hook.cli.evaluation import TargetError, resolve_target, runtime_report, target_report
     from importspy_hook.cli.report import render_json, render_sarif, render_text
 
     if host is not None and not targets:
         raise Problem("--as-importer-of needs a TARGET: the plugin module or file to check")
+    if host is not None and static:
+        raise Problem("--as-importer-of checks one imported TARGET; --static checks every importer already")
+    if not static and (include_type_checking or undecided != "warning"):
+        raise Problem("--include-type-checking and --undecided apply to --static only")
     registry = load_registry(contracts, extra)
-    try:
-        if targets:
-            report = target_report(registry, [resolve_target(t) for t in targets], host)
-        else:
-            report = runtime_report(registry)
-    except TargetError as exc:
-        raise Problem(str(exc)) from exc
+    if static:
+        report = _static_report(registry, targets, include_type_checking, undecided)
+    else:
+        # Imported here: importing TARGETs needs the hook's installer, --static does not.
+        from importspy_hook.cli.evaluation import TargetError, resolve_target, runtime_report, target_report
+
+        try:
+            if targets:
+                report = target_report(registry, [resolve_target(t) for t in targets], host)
+            else:
+                report = runtime_report(registry)
+        except TargetError as exc:
+            raise Problem(str(exc)) from exc
     if fmt == "json":
         text = render_json(report, __version__)
     elif fmt == "sarif":
@@ -342,6 +375,25 @@ def check(
         text = render_text(report, color=output is None and wants_color())
     _emit(text, output)
     raise click.exceptions.Exit(EXIT_KEPT if report.ok else EXIT_BROKEN)
+
+
+def _static_report(registry: Registry, targets: Sequence[str], include_type_checking: bool, undecided: str) -> Any:
+    # Imported here: the static engine (and grimp) is loaded by --static only.
+    from importspy_hook.static.checker import StaticProblem, default_paths, static_report
+
+    paths = list(targets)
+    if not paths:
+        from importspy_hook._reading import settings as _config
+
+        pyproject = _config.find_pyproject()
+        configured = _config.read_table(pyproject).get("static") if pyproject is not None else None
+        paths = default_paths(configured)
+        if not paths:
+            raise Problem("--static found no packages in . or src/; give package folders, .py files or source roots")
+    try:
+        return static_report(registry, paths, include_type_checking=include_type_checking, undecided_level=undecided)
+    except StaticProblem as exc:
+        raise Problem(str(exc)) from exc
 
 
 # --- lint -----------------------------------------------------------------------------------
@@ -396,7 +448,6 @@ def _shipped_problems(shipped: Iterable[tuple[str, str, tuple[str, ...]]]) -> li
     """Every problem of the contracts distributions ship, each distribution on its own (an
     application contract and a package's for one module both apply; they are no duplicates)."""
     from importspy_hook._reading.shipped import check_owned
-    from importspy_hook._reading.structuring import to_plain
 
     errors: list[ContractError] = []
     for dist_name, folder, owned in shipped:
@@ -404,7 +455,7 @@ def _shipped_problems(shipped: Iterable[tuple[str, str, tuple[str, ...]]]) -> li
         errors.extend(problems)
         for contract in loaded:
             try:
-                check_owned(to_plain(contract), dist_name, set(owned))
+                check_owned(contract, dist_name, set(owned))
             except ContractError as exc:
                 errors.append(exc)
     return errors
@@ -556,19 +607,19 @@ def _snapshot_yaml(data: dict[str, Any]) -> str:
 def init(module: str, output: str | None, force: bool) -> None:
     """Write a starter contract for MODULE (a module name, .py file or package folder).
 
-    The module is imported; its public functions (arguments and annotations), classes (bases,
-    methods, attributes) and constants become `provides`, and this Python (as a lower bound)
-    and OS become `runtime`. The YAML is commented for editing. It passes `lint` and `check`.
+    The module's source is read, never imported: its public functions (arguments and
+    annotations), classes (bases, methods, attributes) and constants become `provides`, and
+    this Python (as a lower bound) and OS become `runtime`. The YAML is commented for editing.
+    It passes `lint` and `check`.
 
     \b
     Examples:
       importspy-hook init payments.keys
       importspy-hook init plugins/report.py --output contracts/report.yml --force
     """
-    import importlib
-
     from importspy_hook.cli.evaluation import TargetError, resolve_target
     from importspy_hook.cli.starter import starter_contract
+    from importspy_hook.static.factscache import source_facts
 
     try:
         target = resolve_target(module)
@@ -577,20 +628,35 @@ def init(module: str, output: str | None, force: bool) -> None:
     file = Path(output or os.path.join(DEFAULT_CONTRACTS, f"{target.name}.yml"))
     if file.exists() and not force:
         raise Problem(f"{file} exists; pass --force to overwrite it, or --output another file")
-    root = target.root or os.getcwd()
-    if root not in sys.path:
-        sys.path.insert(0, root)
-    try:
-        loaded = importlib.import_module(target.name)
-    except Exception as exc:
-        raise Problem(f"cannot import {target.name}: {type(exc).__name__}: {exc}") from exc
-    text = starter_contract(loaded, file.as_posix())
+    source = _source_file(target.name, target.root)
+    if source is None:
+        raise Problem(
+            f"cannot find the source of {target.name}: no {target.name.replace('.', '/')}.py or package "
+            f"folder here, in src/ or on sys.path; give the module's .py file or package folder"
+        )
+    facts = source_facts(source)
+    if facts is None or facts["error"]:
+        problem = facts["error"] if facts is not None else "it cannot be read"
+        raise Problem(f"cannot read the source of {target.name}, {source}:{problem}")
+    text = starter_contract(target.name, facts, file.as_posix())
     try:
         file.parent.mkdir(parents=True, exist_ok=True)
         file.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise Problem(f"cannot write {file}: {exc.strerror or exc}") from exc
     click.echo(f"wrote {file}; edit it, then run: {PROG} lint {file} && {PROG} check {module}", err=True)
+
+
+def _source_file(name: str, root: str | None) -> str | None:
+    """The source file of module ``name`` under ``root`` (default: here, ``src/``, then
+    ``sys.path``), found by its path alone: nothing is imported."""
+    roots = [root] if root is not None else [os.getcwd(), os.path.join(os.getcwd(), "src"), *sys.path]
+    for folder in roots:
+        base = os.path.join(folder or ".", *name.split("."))
+        for candidate in (base + ".py", os.path.join(base, "__init__.py")):
+            if os.path.isfile(candidate):
+                return candidate
+    return None
 
 
 # --- migrate --------------------------------------------------------------------------------

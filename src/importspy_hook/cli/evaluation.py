@@ -183,7 +183,9 @@ def _check_target(
             importer = Importer((name, getattr(module, "__file__", None) or name, 0, module.__dict__))
             for contract in host:
                 violations = check_importer_name(contract, importer)
-                violations += check_members(contract, "importers.require", module.__dict__, f"the importer {name}")
+                violations += check_members(
+                    contract, "importers.require", module.__dict__, f"the importer {name}", name
+                )
                 findings = _findings(registry, contract, as_importer_of, name, violations)
                 outcomes.append(_outcome(contract, as_importer_of, ("importers",), findings))
         return outcomes

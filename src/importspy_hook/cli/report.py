@@ -33,7 +33,10 @@ class Finding:
     :ivar message: the violation's message.
     :ivar contract: ``"file:line"`` of the contract entry that failed.
     :ivar importer: the importing module's name, or ``None``.
-    :ivar level: ``"error"`` for contracts that raise, ``"warning"`` for ``on_violation: warn``.
+    :ivar level: ``"error"`` for contracts that raise, ``"warning"`` for ``on_violation: warn``
+        and for undecided facts of a static check.
+    :ivar importer_file: the importer's source file, for an import edge found by ``--static``.
+    :ivar importer_line: the line of its import statement.
     """
 
     module: str
@@ -42,6 +45,13 @@ class Finding:
     contract: str
     importer: str | None
     level: str
+    importer_file: str | None = None
+    importer_line: int | None = None
+
+    @property
+    def blocking(self) -> bool:
+        """Whether the finding breaks its contract: an undecided fact only as an error."""
+        return not (self.rule.endswith(".undecided") and self.level == "warning")
 
     @property
     def file(self) -> str:
@@ -76,7 +86,7 @@ class Outcome:
 
     @property
     def kept(self) -> bool:
-        return not self.findings
+        return not any(f.blocking for f in self.findings)
 
 
 @frozen
@@ -93,6 +103,11 @@ class Report:
     @property
     def findings(self) -> tuple[Finding, ...]:
         return tuple(f for o in self.outcomes for f in o.findings)
+
+    @property
+    def undecided(self) -> int:
+        """How many findings say the source cannot decide."""
+        return sum(1 for f in self.findings if f.rule.endswith(".undecided"))
 
     def counts(self) -> tuple[int, int]:
         kept = sum(1 for o in self.outcomes if o.kept)
@@ -122,12 +137,22 @@ def render_text(report: Report, *, color: bool = False) -> str:
         lines.append(f"{status} {name}  {outcome.file}:{outcome.line}  [{checked}{mode}]")
         for finding in outcome.findings:
             by = f"  importer: {finding.importer}" if finding.importer else ""
+            if finding.importer_file is not None:
+                by = f"  {_shown_path(finding.importer_file)}:{finding.importer_line}{by}"
             lines.append(f"    {finding.rule}  {finding.contract}{by}")
             lines.append(f"      {finding.message}")
     kept, broken = report.counts()
     summary = f"{kept} kept, {broken} broken"
+    if report.undecided:
+        summary += f", {report.undecided} undecided"
     lines.append(paint(summary, _RED if broken else _GREEN) if report.outcomes else "no contracts")
     return "\n".join(lines) + "\n"
+
+
+def _shown_path(file: str) -> str:
+    """A file relative to the working folder when it lies inside it, as editors link it."""
+    relative = os.path.relpath(file)
+    return file if relative.startswith("..") else relative
 
 
 # --- JSON -----------------------------------------------------------------------------------
@@ -165,6 +190,8 @@ def report_data(report: Report, tool_version: str) -> dict[str, Any]:
                 "file": f.file,
                 "line": f.line,
                 "importer": f.importer,
+                "importer_file": f.importer_file,
+                "importer_line": f.importer_line,
                 "level": f.level,
             }
             for f in report.findings
@@ -204,6 +231,7 @@ _PROBLEM_TEXT = {
     "arguments": "{kind}s whose arguments can be read",
     "returns": "the {kind} return annotation the contract gives",
     "bases": "the {kind} bases the contract names",
+    "undecided": "the {kind} named by the contract as far as the source can decide",
 }
 
 
@@ -238,20 +266,23 @@ def sarif_data(report: Report, tool_version: str) -> dict[str, Any]:
     index = {rule: i for i, rule in enumerate(rule_ids)}
     results = []
     for finding in report.findings:
-        uri = artifact_uri(finding.file)
-        location: dict[str, Any] = {"artifactLocation": {"uri": uri}, "region": {"startLine": finding.line}}
-        if not uri.startswith("file:"):
-            location["artifactLocation"]["uriBaseId"] = "%SRCROOT%"
-        results.append(
-            {
-                "ruleId": finding.rule,
-                "ruleIndex": index[finding.rule],
-                "level": finding.level,
-                "message": {"text": finding.message},
-                "locations": [{"physicalLocation": location}],
-                "properties": {"module": finding.module, "importer": finding.importer},
-            }
-        )
+        contract = _location(finding.file, finding.line)
+        result: dict[str, Any] = {
+            "ruleId": finding.rule,
+            "ruleIndex": index[finding.rule],
+            "level": finding.level,
+            "message": {"text": finding.message},
+            "locations": [{"physicalLocation": contract}],
+            "properties": {"module": finding.module, "importer": finding.importer},
+        }
+        if finding.importer_file is not None:
+            # Code scanning marks the offending import statement; the contract entry is related.
+            importer = _location(finding.importer_file, finding.importer_line or 1)
+            result["locations"] = [{"physicalLocation": importer}]
+            result["relatedLocations"] = [
+                {"id": 1, "physicalLocation": contract, "message": {"text": "the contract entry"}}
+            ]
+        results.append(result)
     return {
         "version": SARIF_VERSION,
         "$schema": SARIF_SCHEMA,
@@ -267,7 +298,9 @@ def sarif_data(report: Report, tool_version: str) -> dict[str, Any]:
                                 "id": rule,
                                 "name": rule,
                                 "shortDescription": {"text": rule_description(rule)},
-                                "defaultConfiguration": {"level": "error"},
+                                "defaultConfiguration": {
+                                    "level": "warning" if rule.endswith(".undecided") else "error"
+                                },
                             }
                             for rule in rule_ids
                         ],
@@ -279,6 +312,14 @@ def sarif_data(report: Report, tool_version: str) -> dict[str, Any]:
             }
         ],
     }
+
+
+def _location(file: str, line: int) -> dict[str, Any]:
+    uri = artifact_uri(file)
+    location: dict[str, Any] = {"artifactLocation": {"uri": uri}, "region": {"startLine": line}}
+    if not uri.startswith("file:"):
+        location["artifactLocation"]["uriBaseId"] = "%SRCROOT%"
+    return location
 
 
 def render_sarif(report: Report, tool_version: str) -> str:

@@ -1,27 +1,27 @@
-"""A starter contract for an importable module (``importspy-hook init``).
+"""A starter contract for a module, written from its source (``importspy-hook init``).
 
-The contract is written as commented YAML text, not dumped from data, so that a person can
-read and edit it. It lists what the module provides now (public functions with their
-arguments and annotations, classes with their bases, methods and attributes, constants) and
-a runtime section for this interpreter, so that the module keeps its own starter contract.
-Only spellings the structure checks read back the same way are written (see
-:func:`_structure.spellings`); anything else is left out rather than guessed.
+The module is never imported: its source facts (:mod:`importspy_hook.static.facts`) say what it
+provides now (public functions with their arguments and annotations, classes with their bases,
+methods and attributes, constants with literal values). The contract is written as commented
+YAML text, not dumped from data, so that a person can read and edit it, with a runtime section
+for this interpreter. What the source cannot decide (a definition under a runtime condition, a
+function behind a decorator that may replace it) is left out, or written without the parts
+that cannot be known, rather than guessed.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from types import FunctionType, ModuleType
 from typing import Any
 
 from importspy_hook._snapshot import snapshot
-from importspy_hook._structure import _MISSING, normalized, parameters, spell, spellings
 
 _PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
 # Words a YAML reader would turn into something other than text.
 _RESERVED = frozenset({"true", "false", "null", "yes", "no", "on", "off", "y", "n", "~"})
 _CONSTANT = re.compile(r"[A-Z][A-Z0-9_]*")
+_DOTTED = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+")
 _MAX_VALUE_CHARS = 80
 
 
@@ -32,34 +32,31 @@ def scalar(text: str) -> str:
     return json.dumps(text)
 
 
-def public_names(module: ModuleType) -> list[str]:
-    """``__all__`` when the module declares it, else its names without a leading underscore."""
-    declared = getattr(module, "__all__", None)
-    if isinstance(declared, (list, tuple)) and all(isinstance(n, str) for n in declared):
-        return [n for n in declared if hasattr(module, n)]
-    return sorted(n for n in vars(module) if not n.startswith("_"))
+def public_names(facts: dict[str, Any]) -> list[str]:
+    """``__all__`` when the source declares it as a literal, else its names without a leading underscore."""
+    members = facts["members"]
+    declared = members.get("__all__")
+    if declared is not None and declared.get("known") and isinstance(declared["value"], list):
+        return [n for n in declared["value"] if isinstance(n, str) and n in members]
+    return sorted(n for n in members if not n.startswith("_"))
 
 
-def starter_contract(module: ModuleType, file: str = "FILE") -> str:
-    """The commented YAML text of a starter contract for ``module``, to be written to ``file``."""
-    name = module.__name__
-    names = public_names(module)
-    declared = hasattr(module, "__all__")
+def starter_contract(name: str, facts: dict[str, Any], file: str = "FILE") -> str:
+    """The commented YAML text of a starter contract for module ``name`` from its source
+    ``facts``, to be written to ``file``."""
     functions, classes, variables = [], [], []
-    annotations = vars(module).get("__annotations__") or {}
-    for member in names:
-        obj = getattr(module, member)
-        own = declared or getattr(obj, "__module__", None) == name
-        if isinstance(obj, type):
-            if own:
-                classes.append(_class_lines(member, obj))
-        elif isinstance(obj, FunctionType):
-            if own:
-                functions.append(_function_lines(member, obj, "    "))
-        elif isinstance(obj, ModuleType):
-            continue
-        elif _CONSTANT.fullmatch(member) or member in annotations:
-            variables.append(_variable_lines(member, obj, annotations.get(member)))
+    annotations: dict[str, str] = facts["annotations"]
+    members = facts["members"]
+    for member in public_names(facts):
+        found = members[member]
+        if found["maybe"]:
+            continue  # defined only under a runtime condition
+        if found["kind"] == "class" and not found["unsure"]:
+            classes.append(_class_lines(member, found, members))
+        elif found["kind"] == "function":
+            functions.append(_function_lines(member, found, "    ", members))
+        elif found["kind"] == "variable" and (_CONSTANT.fullmatch(member) or member in annotations):
+            variables.append(_variable_lines(member, found, annotations.get(member)))
 
     snap = snapshot()
     major, minor = snap.python_key[:2]
@@ -101,65 +98,55 @@ def starter_contract(module: ModuleType, file: str = "FILE") -> str:
     return "\n".join(out) + "\n"
 
 
-def _annotation(annotation: object) -> str | None:
-    """The spelling to write for ``annotation``, or ``None`` when none reads back the same."""
-    readable = spellings(annotation)
-    text = spell(annotation)
-    if not isinstance(annotation, (str, type)):
-        # repr() keeps the spaces of ``int | None``; spell() strips them.
-        pretty = repr(annotation).replace("typing.", "").replace("NoneType", "None")
-        if normalized(pretty) in readable:
-            text = pretty
-    if "\n" in text or normalized(text) not in readable:
+def _annotation(written: str | None, members: dict[str, Any]) -> str | None:
+    """An annotation as the run-time check reads it back: a dotted name through the module's
+    imports (``np.ndarray`` -> ``numpy.ndarray``), else as written."""
+    if written is None or "\n" in written:
         return None
-    try:
-        compile(text, "<annotation>", "eval")
-    except SyntaxError:
-        return None
-    return text
+
+    def qualify(match: re.Match[str]) -> str:
+        head, _, rest = match.group(0).partition(".")
+        member = members.get(head)
+        if member is not None and member["kind"] == "import" and not member["origin"].startswith("."):
+            return f"{member['origin']}.{rest}"
+        return match.group(0)
+
+    return _DOTTED.sub(qualify, written)
 
 
-def _function_lines(name: str, func: object, indent: str) -> list[str]:
+def _function_lines(name: str, found: dict[str, Any], indent: str, members: dict[str, Any]) -> list[str]:
     lines = [f"{indent}- name: {scalar(name)}"]
-    signature = parameters(func)
-    if signature is None:
-        return lines
-    params, returned = signature
-    if params:
+    if found["unsure"]:
+        return lines  # a decorator may have replaced it: its signature is not known
+    if found["params"]:
         lines.append(f"{indent}  arguments:")
-        for param, annotation in params.items():
-            text = _annotation(annotation) if _is_given(annotation) else None
+        for param, _kind, written, _default in found["params"]:
+            text = _annotation(written, members)
             shown = f", annotation: {scalar(text)}" if text is not None else ""
             lines.append(f"{indent}    - {{name: {scalar(param)}{shown}}}")
-    if _is_given(returned):
-        text = _annotation(returned)
-        if text is not None:
-            lines.append(f"{indent}  returns: {scalar(text)}")
+    returns = _annotation(found["returns"], members)
+    if returns is not None:
+        lines.append(f"{indent}  returns: {scalar(returns)}")
     return lines
 
 
-def _is_given(annotation: object) -> bool:
-    return annotation is not _MISSING
-
-
-def _class_lines(name: str, cls: type) -> list[str]:
+def _class_lines(name: str, found: dict[str, Any], members: dict[str, Any]) -> list[str]:
     lines = [f"    - name: {scalar(name)}"]
-    bases = [b.__qualname__ for b in cls.__bases__ if b is not object]
+    # The run-time check names a base by its __name__: the last part of the name as written.
+    bases = [b.partition("[")[0].rpartition(".")[2] for b in found["bases"]]
+    bases = [b for b in bases if b and b != "object"]
     if bases:
         lines.append(f"      bases: [{', '.join(scalar(b) for b in bases)}]")
     attributes: list[str] = []
     methods: list[list[str]] = []
-    own_annotations: dict[str, Any] = cls.__dict__.get("__annotations__") or {}
-    for member, value in cls.__dict__.items():
-        if member.startswith("_") and member != "__init__":
-            continue
-        func = value.__func__ if isinstance(value, (staticmethod, classmethod)) else value
-        if isinstance(func, FunctionType):
-            methods.append(_function_lines(member, func, "        "))
-        elif not isinstance(value, property) and not member.startswith("_"):
+    for member, method in found["methods"].items():
+        if (not member.startswith("_") or member == "__init__") and not method["maybe"]:
+            methods.append(_function_lines(member, method, "        ", members))
+    for member, value in found["attributes"].items():
+        if not member.startswith("_") and not value["maybe"]:
             attributes.append(f"        - {{name: {scalar(member)}, scope: class}}")
-    for member in own_annotations:
-        if not member.startswith("_") and member not in cls.__dict__:
+    for member in found["annotations"]:
+        if not member.startswith("_") and member not in found["attributes"]:
             attributes.append(f"        - {{name: {scalar(member)}, scope: instance}}")
     if attributes:
         lines.append("      attributes:")
@@ -171,13 +158,11 @@ def _class_lines(name: str, cls: type) -> list[str]:
     return lines
 
 
-def _variable_lines(name: str, value: object, annotation: object) -> list[str]:
+def _variable_lines(name: str, found: dict[str, Any], annotation: str | None) -> list[str]:
     parts = [f"name: {scalar(name)}"]
-    if annotation is not None:
-        text = _annotation(annotation)
-        if text is not None:
-            parts.append(f"annotation: {scalar(text)}")
-    shown = _value(value)
+    if annotation is not None and "\n" not in annotation:
+        parts.append(f"annotation: {scalar(annotation)}")
+    shown = _value(found["value"]) if found["known"] and not found["unsure"] else None
     if shown is not None:
         parts.append(f"value: {shown}")
     return [f"    - {{{', '.join(parts)}}}"]
