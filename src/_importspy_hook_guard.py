@@ -12,10 +12,8 @@ on a cache miss, ``_activation`` for a problem to report, ``_failure`` to word a
 # A top-level module beside the .pth file rather than a submodule of the package: importing
 # ``importspy_hook`` first would list the package's folder and load one more file at every
 # guarded start (about 0.15 ms, docs/performance.rst). For the same reason what start-up and a
-# passing import need is in this one module, with type comments instead of annotations
-# (annotations are built when each function is defined; ``from __future__ import
-# annotations`` imports ``__future__``, 1.5 % of a bare start) and plain tuples where a class
-# would only name fields.
+# passing import need is in this one module, typed with type comments, and plain tuples with
+# named index constants stand where a class would only name fields (docs/internals.rst).
 
 import marshal
 import os
@@ -31,17 +29,17 @@ if TYPE_CHECKING:
     from os import PathLike
     from re import Match  # noqa: F401
     from types import CodeType, FrameType, ModuleType  # noqa: F401
-    from typing import Any
+    from typing import Any, Final  # noqa: F401
 
     from importspy_hook._errors import Violation  # noqa: F401
     from importspy_hook._reading.model import Contract  # noqa: F401
 
     Plain = Mapping[str, Any]
     PathSpec = str | PathLike[str] | Iterable[str | PathLike[str]]
-    # A contract from a fresh cache entry, not read yet: ``(module, source file, cache file,
-    # offset, length, digest, modules its checks import)``; its plain data (without "source")
-    # is ``marshal.dumps``'d at ``offset`` in the cache file, and has that digest.
-    Compiled = tuple[str, str, str, int, int, bytes, tuple[str, ...]]
+    # A contract from a fresh cache entry, not read yet (fields: the COMPILED_* indices
+    # below); its plain data (without "source") is ``marshal.dumps``'d at the offset in the
+    # cache file, and has that digest.
+    Compiled = tuple[str, str, str, int, int, bytes, tuple[int, int, int, int]]
     Item = Plain | Compiled
     # The module that triggered a protected import: ``(__name__ or None, file, line, its live
     # globals)``; ``_violations.Importer`` names the fields for the wording side.
@@ -49,6 +47,10 @@ if TYPE_CHECKING:
     # The facts runtime rules are checked against: ``(os, arch, machine, python,
     # python_key, implementation)``; ``_snapshot.Snapshot`` names them.
     Facts = tuple[str, str, str, str, tuple[int, int, int, int, int], str]
+    # What failed in one contract, as ``check_before`` found it: the contract's index, its
+    # importers failure (``importer_failure``), and the failures of every runtime alternative
+    # (``runtime_failures``) when none holds.
+    Failed = tuple[int, tuple[str, str | None] | None, list[list[tuple[str, str]]] | None]
 
 # The package's version (read by hatch; ``importspy_hook.__version__`` is this).
 __version__ = "0.1.0"
@@ -67,6 +69,35 @@ STRICT_VARIABLE = "IMPORTSPY_HOOK_STRICT"
 # The spellings of a boolean variable; anything else is reported, and strict mode is on.
 _TRUE = ("1", "true", "yes", "on")
 _FALSE = ("", "0", "false", "no", "off")
+
+
+def contract_paths(value):  # type: (str) -> list[str]
+    # The one reading of IMPORTSPY_HOOK_CONTRACTS: paths separated by os.pathsep; an empty
+    # entry ("a::b", a trailing separator) names nothing.
+    return [path for path in value.split(os.pathsep) if path.strip()]
+
+
+def violation_mode(value):  # type: (str) -> str | None
+    # The one reading of IMPORTSPY_HOOK_ON_VIOLATION: "raise" or "warn" in any case, blank for
+    # each contract's own setting. Raises ValueError for anything else (the caller's policy
+    # decides what that does).
+    mode = value.strip().lower()
+    if mode and mode not in ON_VIOLATION:
+        raise ValueError(mode)
+    return mode or None
+
+
+def strict_setting(value):  # type: (str) -> bool | None
+    # The one reading of IMPORTSPY_HOOK_STRICT: 1/true/yes/on or 0/false/no/off in any case,
+    # blank for not set (None). Raises ValueError for anything else (the caller's policy
+    # decides what that does).
+    flag = value.strip().lower()
+    if flag in _TRUE:
+        return True
+    if flag in _FALSE:
+        return False if flag else None
+    raise ValueError(flag)
+
 
 # Strict mode asked for by activation and not on yet. Its wrappers check import statements
 # that reach a protected module already imported; until the finder first sees a protected
@@ -94,16 +125,15 @@ def activate_from_environment():  # type: () -> None
         return
     _activated = values
     try:
-        mode = values[1].strip().lower() or None
-        if mode not in (None, *ON_VIOLATION):
+        try:
+            mode = violation_mode(values[1])
+        except ValueError:
             from importspy_hook._activation import unknown_mode
 
             unknown_mode(values[1])
             mode = None
         files = []  # type: list[str]
-        for path in contracts.split(os.pathsep):
-            if not path.strip():
-                continue  # "a::b" or a trailing separator: nothing was named there
+        for path in contract_paths(contracts):
             try:
                 files.extend(contract_files(path))
             except ValueError as exc:  # a ContractError, or a path the OS refuses (a NUL byte)
@@ -119,35 +149,36 @@ def activate_from_environment():  # type: () -> None
                 items.extend(refusing(file, item))
             else:
                 items.append(item)
-        exact = [m for m in map(module_of, items) if not ("*" in m or "?" in m or "[" in m)]
+        exact = [m for m in map(module_of, items) if not is_pattern(m)]
         if len(set(exact)) < len(exact):
             from importspy_hook._activation import without_duplicates
 
             items = without_duplicates(items)
         registry = Registry(items, on_violation=mode)
-        strict = values[2].strip().lower()
-        if strict not in _FALSE and strict not in _TRUE:
+        try:
+            strict = bool(strict_setting(values[2]))
+        except ValueError:
             from importspy_hook._activation import unknown_strict
 
             unknown_strict(values[2])
+            strict = True  # asked for, if misspelt
         # ``registry.covers`` for every imported module, without a method call per name (an
         # activated registry ignores nothing).
         imported = tuple(sys.modules)
         prefixes = registry.prefixes
         if (
-            registry.check_modules()
-            or not registry.exact.keys().isdisjoint(imported)
+            not registry.exact.keys().isdisjoint(imported)
             or (prefixes and any(name.startswith(prefixes) for name in imported))
             or (registry.pattern is not None and any(map(registry.pattern, imported)))
         ):
-            # Modules to import before the finder is in place, or contracted modules imported
-            # already: both handled by install(), which is otherwise more than start-up needs.
+            # Contracted modules imported already: install() warns about them, which is
+            # otherwise more than start-up needs.
             from importspy_hook._activation import install_reporting
 
-            install_reporting(registry, strict=strict not in _FALSE)
+            install_reporting(registry, strict=strict)
         else:
             put_in_front(registry)
-            strict_pending = strict not in _FALSE
+            strict_pending = strict
     except Exception as exc:
         from importspy_hook._activation import failed
 
@@ -160,7 +191,7 @@ SUFFIXES = (".yml", ".yaml")
 CACHE_FOLDER = "__importspy_cache__"
 CACHE_SUFFIX = ".marshal"
 # Bump when the layout changes (``_reading.cache`` describes it); the package version is in the header.
-CACHE_FORMAT = 4
+CACHE_FORMAT = 5
 CACHE_TAG = sys.implementation.cache_tag or sys.implementation.name
 CACHE_FILE = f"contracts.{CACHE_TAG}{CACHE_SUFFIX}"
 CACHE_HEADER = f"importspy_hook-cache {CACHE_FORMAT} {__version__} {CACHE_TAG} marshal {marshal.version}\n".encode()
@@ -171,6 +202,31 @@ RACY_NS = 2_000_000_000
 # Windows reports the creation time as st_ctime, which a write does not change.
 CTIME_IS_CHANGE_TIME = os.name != "nt"
 _HASH_KEY = 0x1A5B_C0DE_0003
+
+# The fields of a cache index entry (``_reading.cache`` describes the format): the contract's
+# stat key when its bytes were hashed, their digest, when, the module it governs, and where
+# its plain data is (offset from the end of the index, length, digest).
+ENTRY_SIZE = 0  # type: Final
+ENTRY_MTIME = 1  # type: Final
+ENTRY_CTIME = 2  # type: Final
+ENTRY_INODE = 3  # type: Final
+ENTRY_BYTES_DIGEST = 4  # type: Final
+ENTRY_HASHED_AT = 5  # type: Final
+ENTRY_MODULE = 6  # type: Final
+ENTRY_OFFSET = 7  # type: Final
+ENTRY_LENGTH = 8  # type: Final
+ENTRY_DATA_DIGEST = 9  # type: Final
+ENTRY_FIELDS = 10  # type: Final
+# The fields of a Compiled contract: the module, the contract file, the cache file, the
+# offset and length of its plain data in that file and their digest, and the contract's stat
+# key (size, mtime, ctime, inode) this process trusted the entry under.
+COMPILED_MODULE = 0  # type: Final
+COMPILED_SOURCE = 1  # type: Final
+COMPILED_CACHE_FILE = 2  # type: Final
+COMPILED_OFFSET = 3  # type: Final
+COMPILED_LENGTH = 4  # type: Final
+COMPILED_DIGEST = 5  # type: Final
+COMPILED_STAT = 6  # type: Final
 
 
 def contract_files(paths):  # type: (PathSpec) -> list[str]
@@ -254,13 +310,23 @@ def compiled_items(files):  # type: (list[str]) -> list[Item | Exception]
                 pass
             else:
                 if (
-                    entry[0] == info.st_size
-                    and entry[1] == info.st_mtime_ns
-                    and entry[2] == info.st_ctime_ns
-                    and entry[3] == info.st_ino
-                    and entry[2] < entry[5] - RACY_NS
+                    entry[ENTRY_SIZE] == info.st_size
+                    and entry[ENTRY_MTIME] == info.st_mtime_ns
+                    and entry[ENTRY_CTIME] == info.st_ctime_ns
+                    and entry[ENTRY_INODE] == info.st_ino
+                    and entry[ENTRY_CTIME] < entry[ENTRY_HASHED_AT] - RACY_NS
                 ):
-                    results.append((entry[6], file, found[0], found[2] + entry[8], entry[9], entry[10], entry[7]))
+                    results.append(
+                        (
+                            entry[ENTRY_MODULE],
+                            file,
+                            found[0],
+                            found[2] + entry[ENTRY_OFFSET],
+                            entry[ENTRY_LENGTH],
+                            entry[ENTRY_DATA_DIGEST],
+                            entry[:4],
+                        )
+                    )
                     continue
         rest.append(len(results))
         results.append(None)
@@ -314,7 +380,7 @@ def cache_entries(cache_file):  # type: (str) -> tuple[dict[str, Any], int]
         entries = marshal.loads(index[4:])
     except Exception:
         return found
-    if type(entries) is dict and all(type(e) is tuple and len(e) == 11 for e in entries.values()):
+    if type(entries) is dict and all(type(e) is tuple and len(e) == ENTRY_FIELDS for e in entries.values()):
         found = _loaded[cache_file] = (entries, end)
     return found
 
@@ -407,7 +473,7 @@ class Registry:
         for index, given in enumerate(items):
             item = given
             if type(item) is tuple:
-                module = item[0]
+                module = item[COMPILED_MODULE]
             else:
                 if type(item) is not dict or not item.keys() >= PLAIN_KEYS:
                     # Imported here: only Contract objects and mappings in the contract format
@@ -416,7 +482,7 @@ class Registry:
 
                     item = items[index] = plain_contract(item, index)
                 module = str(item["module"])
-            if not ("*" in module or "?" in module or "[" in module):
+            if not is_pattern(module):
                 if module in exact:
                     from importspy_hook._activation import claimed_twice
 
@@ -452,11 +518,16 @@ class Registry:
         """Load every contract file in ``contracts`` (files and folders of ``*.yml``/``*.yaml``),
         through the compiled cache.
 
-        :raises ContractError: for the first file that cannot be used, or a missing path.
+        :raises ContractError: the first problem found (a file that cannot be used, a missing
+            path, two contracts for one module).
         """
-        from importspy_hook._reading.cache import compiled_contracts
+        from importspy_hook._reading.settings import Settings, collect
 
-        return cls(compiled_contracts(contracts), on_violation=on_violation)
+        paths = [contracts] if isinstance(contracts, (str, os.PathLike)) else list(contracts)
+        found, problems = collect(Settings([os.fspath(path) for path in paths], on_violation))
+        if problems:
+            raise problems[0]
+        return cls(found, on_violation=on_violation)
 
     @property
     def contracts(self):  # type: () -> tuple[Plain, ...]
@@ -489,18 +560,6 @@ class Registry:
                 wild = [index for index in wild if self._heads[index] == top]
             found.extend(wild)
         return tuple(map(self._plain, found))
-
-    def check_modules(self):  # type: () -> set[str]
-        """The modules the contracts' checks will import (see ``_needs.preload_check_modules``)."""
-        needs = set()  # type: set[str]
-        for item in self._items:
-            if type(item) is tuple:
-                needs.update(item[6])
-            else:
-                from importspy_hook._needs import check_modules
-
-                needs.update(check_modules(item))
-        return needs
 
     def mode(self, contract):  # type: (Plain) -> str
         """``"raise"`` or ``"warn"`` for ``contract``, after this registry's override."""
@@ -542,16 +601,22 @@ def _named_system(pattern):  # type: (str) -> str
     return head if head in _STDLIB or head in _BUILTIN else ""
 
 
+def is_pattern(module):  # type: (str) -> bool
+    # Whether a contract's ``module`` is an fnmatch pattern rather than one exact name.
+    return "*" in module or "?" in module or "[" in module
+
+
 def module_of(item):  # type: (Item) -> str
     # The ``module`` a contract governs, decoded or not.
-    return item[0] if isinstance(item, tuple) else str(item["module"])
+    return item[COMPILED_MODULE] if isinstance(item, tuple) else str(item["module"])
 
 
 def decode_compiled(item):  # type: (Compiled) -> dict[str, Any]
-    # The plain data of a contract from a cache entry. If it cannot be read back, or was
-    # written wrongly, the contract is parsed again, and if that fails too the module is
-    # refused (fail closed).
-    module, source, cache_file, offset, length, digest, _ = item
+    # The plain data of a contract from a cache entry. If it cannot be read back (another
+    # process rewrote the cache file), the contract is parsed again while the file is still
+    # the one this process trusted at start-up; otherwise, or when parsing fails, the module
+    # is refused (fail closed): a running process never applies a later edit.
+    module, source, cache_file, offset, length, digest, stat = item
     try:
         plain = marshal.loads(read_blob(cache_file, offset, length, digest))  # type: ignore[arg-type]
         if type(plain) is not dict or plain.get("module") != module:
@@ -559,7 +624,7 @@ def decode_compiled(item):  # type: (Compiled) -> dict[str, Any]
     except Exception:
         from importspy_hook._activation import decoded_again
 
-        return decoded_again(module, source)
+        return decoded_again(module, source, stat)
     plain["source"] = source
     return plain
 
@@ -606,9 +671,13 @@ class ContractFinder:
             return None
         try:
             return _guarded_spec(self, fullname, path, target)
-        except Exception:
-            # A later finder's error will surface when the import system asks it directly.
-            return None
+        except Exception as error:
+            # Fail closed: an error while deciding (ours, or a finder's we asked) refuses the
+            # protected module. Raised from find_spec it ends this import, and no later finder
+            # is asked (importlib._bootstrap._find_spec), so the module never loads unguarded.
+            # Near the recursion limit, building the refusal may fail again: that error ends
+            # the import just the same.
+            raise refusal(fullname, error) from error
 
     def invalidate_caches(self):  # type: () -> None
         """Forget cached distribution versions and re-read changed contract files (README,
@@ -741,7 +810,9 @@ class GuardedLoader:
         # of the refused module. exec_module still checks when create_module was not called
         # (``importlib.reload``).
         importer = find_importer(1)
-        _logged(check_before, spec.name, spec.origin, self._contracts, self._registry, importer)
+        refused = _decide(True, spec.name, spec.origin, self, importer)
+        if refused is not None:
+            raise refused
         self._checked = True
         if strict_edges is not None:
             # Strict mode: this first import decided the edge; the import statement's own
@@ -756,8 +827,9 @@ class GuardedLoader:
         # such a run like an import by runpy's caller (under ``python -m`` only runpy frames
         # are on the stack, so the importer is None). Other callers only look at the code.
         if sys._getframe(1).f_globals.get("__name__") == "runpy":
-            importer = find_importer(1)
-            _logged(check_before, fullname, self._origin, self._contracts, self._registry, importer, run=True)
+            refused = _decide(True, fullname, self._origin, self, find_importer(1), run=True)
+            if refused is not None:
+                raise refused
         return self._real.get_code(fullname)  # type: ignore[no-any-return,unused-ignore]
 
     def exec_module(self, module):  # type: (ModuleType) -> None
@@ -771,9 +843,91 @@ class GuardedLoader:
         if spec is not None:
             spec.loader = real
         if not self._checked:
-            _logged(check_before, name, origin, self._contracts, self._registry, find_importer(1))
+            refused = _decide(True, name, origin, self, find_importer(1))
+            if refused is not None:
+                raise refused
         real.exec_module(module)
-        _logged(check_after, name, origin, self._contracts, self._registry, module)
+        refused = _decide(False, name, origin, self, module)
+        if refused is not None:
+            raise refused
+
+
+def _decide(before, name, origin, loader, subject, **options):
+    # type: (bool, str, str | None, GuardedLoader, object, **Any) -> BaseException | None
+    # Runs the checks before the module's code runs (``subject``: the importer) or after it
+    # (``subject``: the module) for one load; returns what the loader must raise, or None.
+    # Raised from the loader's own frame, a refused import's traceback shows one frame of the
+    # hook, not the wording behind it (and import.c ``remove_importlib_frames`` drops
+    # importlib's frames from an ImportError's traceback).
+    try:
+        if before:
+            _prepare(loader._contracts, loader._registry)
+        run_checks(before, name, origin, loader._contracts, loader._registry, subject, **options)
+    except Exception as error:
+        return refusal(name, error)
+    return None
+
+
+def run_checks(before, name, origin, contracts, registry, subject, **options):
+    # type: (bool, str, str | None, Sequence[Plain], Registry, object, **Any) -> None
+    # ``check_before`` or ``check_after``, logged at DEBUG when someone listens; raises the
+    # violation (or its warning, under an error filter).
+    check = check_before if before else check_after  # type: Any
+    if sys.modules.get("logging") is not None:
+        # Nobody can listen to a logger before ``logging`` is imported, and importing it
+        # costs milliseconds: until some other code imports it, this is one dict lookup.
+        from importspy_hook._failure import debug_logger, logged
+
+        if debug_logger() is not None:
+            logged(check, before, name, origin, contracts, registry, subject, **options)
+            return
+    check(name, origin, contracts, registry, subject, **options)
+
+
+def refusal(name, error):  # type: (str, Exception) -> Exception
+    # What a failed check raises: a violation (or its warning, made an error by a filter) as
+    # it is, with the frames that worded it dropped; any other error as a violation of its own,
+    # rule ``hook.error`` (deciding failed, so the module is refused: fail closed), caused by it.
+    if isinstance(error, Warning) or (isinstance(error, ImportError) and hasattr(error, "violations")):
+        return error.with_traceback(None)
+    try:
+        from importspy_hook._failure import undecided
+
+        refused = undecided(name, error)  # type: Exception
+    except Exception:
+        refused = ImportError(name + " is refused: importspy_hook could not decide whether it may be imported")
+    refused.__cause__ = error
+    return refused
+
+
+def _prepare(contracts, registry):  # type: (Sequence[Plain], Registry) -> None
+    # What the checks of ``contracts`` import (``re``, ``fnmatch``, packaging, and
+    # importlib.metadata for a distribution not found by its folder name), imported now, at
+    # the first import of a module they govern, and never at start-up: a start pays nothing
+    # for the rules of modules it does not import. Here, in the loader, the import system holds
+    # only this module's lock (``find_spec`` runs under the global import lock, where importing
+    # could deadlock with a thread that is importing one of these modules), and these imports
+    # are done before any rule is evaluated and before user code runs.
+    needs = None  # type: list[str] | None
+    distributions = None  # type: list[str] | None
+    for contract in contracts:
+        for alternative in contract["runtime"]:
+            for distribution, package in alternative["packages"].items():
+                distributions = [*(distributions or ()), distribution]
+                if package["version"] is not None and "packaging.specifiers" not in sys.modules:
+                    needs = [*(needs or ()), "packaging.version", "packaging.specifiers"]
+            for env in alternative["env"].values():
+                if env["matches"] is not None and "re" not in sys.modules:
+                    needs = [*(needs or ()), "re"]
+        importers = contract["importers"]
+        if importers is not None and "fnmatch" not in sys.modules:
+            for pattern in (*importers["deny"], *(importers["allow"] or ())):
+                if "?" in pattern or "[" in pattern:
+                    needs = [*(needs or ()), "fnmatch"]
+    if needs or distributions:
+        from importspy_hook._needs import import_for_checks
+
+        import_for_checks(needs or [], distributions or [], registry)
 
 
 def __tracebackhide__(excinfo):  # type: (Any) -> bool
@@ -782,18 +936,6 @@ def __tracebackhide__(excinfo):  # type: (Any) -> bool
     from importspy_hook._failure import is_violation
 
     return is_violation(excinfo)
-
-
-def _logged(check, *args, **options):  # type: (Any, *Any, **Any) -> None
-    # Nobody can listen to a logger before ``logging`` is imported, and importing it costs
-    # milliseconds: until some other code imports it, this is one dict lookup.
-    if sys.modules.get("logging") is not None:
-        from importspy_hook._failure import debug_logger, logged
-
-        if debug_logger() is not None:
-            logged(check, *args, **options)
-            return
-    check(*args, **options)
 
 
 # -- The checks on the path of an import that passes -------------------------------------
@@ -806,31 +948,37 @@ def check_before(name, origin, contracts, registry, importer, *, run=False):
     # type: (str, str | None, Sequence[Plain], Registry, ImporterFacts | None, bool) -> list[Violation]
     # Importer name, then runtime (no alternatives, or one without a failure), then importer
     # structure; raises or warns on a violation, and returns the violations only warned about.
+    # Each rule is evaluated once, here: what failed is handed to the wording side, which
+    # only words it (``_failure.report_before``).
     facts = host_facts()
     name_of_importer = importer[0] if importer is not None else None
     required = False
+    failed = None  # type: list[Failed] | None
     outer = enter_own_imports()
     try:
-        for contract in contracts:
+        for index, contract in enumerate(contracts):
+            refused = importer_failure(contract, name_of_importer)
             alternatives = contract["runtime"]  # type: Sequence[Plain]
-            if (
-                "unreadable" in contract
-                or importer_failure(contract, name_of_importer) is not None
-                or (alternatives and all(runtime_failures(rule, facts) for rule in alternatives))
-            ):
-                break
+            runtime = None  # type: list[list[tuple[str, str]]] | None
+            if alternatives:
+                runtime = []
+                for rule in alternatives:
+                    found = runtime_failures(rule, facts)
+                    if not found:
+                        runtime = None
+                        break
+                    runtime.append(found)
+            if "unreadable" in contract or refused is not None or runtime is not None:
+                failed = [*(failed or ()), (index, refused, runtime)]
             importers = contract["importers"]
             required = required or (importers is not None and importers["require"] is not None)
-        else:
-            if not required:
-                return []
     finally:
         leave_own_imports(outer)
-    from importspy_hook._failure import check_required, report_before
-
-    if required and check_required(contracts, importer):
+    if failed is None and not required:
         return []
-    return report_before(name, origin, contracts, registry, importer, run=run)
+    from importspy_hook._failure import report_before
+
+    return report_before(name, origin, contracts, registry, importer, failed or [], run=run)
 
 
 def check_after(name, origin, contracts, registry, module):
@@ -1078,6 +1226,21 @@ def host_os(platform):  # type: (str) -> str
 # recurse. The threads running a check now: a set of thread idents rather than a
 # threading.local subclass, which costs 40 us to create at the first protected import.
 _checking = set()  # type: set[int]
+
+
+def _after_fork_in_child():  # type: () -> None
+    # Only the thread that called fork() lives on in the child. A thread the child starts later
+    # may be given the ident of one that was running a check in the parent, and would then pass
+    # unchecked: keep the forking thread's own mark only.
+    ident = get_ident()
+    mine = ident in _checking
+    _checking.clear()
+    if mine:
+        _checking.add(ident)
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def enter_own_imports():  # type: () -> bool

@@ -241,7 +241,7 @@ class TestInvalidation:
             "folder = os.path.abspath('contracts')\n"
             "entries, _ = _importspy_hook_guard.cache_entries(_cache.beside_cache(folder))\n"
             "entry = entries['app.keys.yml']\n"
-            "_cache._store(folder, {'app.keys.yml': (*entry[:8], b'\\x00 not marshal data')})\n"
+            "_cache._store(folder, {'app.keys.yml': (*entry[:_importspy_hook_guard.ENTRY_OFFSET], b'\\x00 no')})\n"
             "print('DAMAGED', len(entries))\n"
         )
         assert "DAMAGED 1" in installed.run(project, damage).stdout
@@ -273,6 +273,37 @@ class TestInvalidation:
         allowed = installed.run(project, code, "app.billing", env=ON)
         assert "IMPORTED" in allowed.stdout, allowed.output
         assert allowed.stderr == ""
+
+    EDIT_AFTER_START = """
+        import pathlib, shutil, sys, importspy_hook
+        importspy_hook.install("contracts")
+        contract = pathlib.Path("contracts/app.keys.yml")
+        # An edit after start-up that would let plugins.evil in.
+        contract.write_text(contract.read_text().replace('"app.*"', '"plugins.*"'))
+        if sys.argv[1] == "cache-removed":
+            shutil.rmtree("contracts/__importspy_cache__")
+        try:
+            import plugins.evil
+        except ImportError as exc:
+            print("REFUSED", type(exc).__name__, [v.rule for v in exc.violations])
+            print("SAYS WHY", "changed after this process started" in str(exc))
+        else:
+            print("IMPORTED")
+    """
+
+    @pytest.mark.parametrize("cache", ["cache-kept", "cache-removed"])
+    def test_edit_after_start_up_never_reaches_the_running_process(
+        self, installed: Environment, project: Project, cache: str
+    ) -> None:
+        installed.run(project.write(APP), REPORT, "app.billing", env=ON)
+        result = installed.run(project, self.EDIT_AFTER_START, cache, env={"STAGE": "prod", "API_KEY": "x"})
+        if cache == "cache-kept":
+            # The contract as it was at start-up is still in the cache: it is enforced.
+            assert "REFUSED ImporterViolation ['importers.allow']" in result.stdout, result.output
+        else:
+            # That version can no longer be read: refused, saying why (never the edited file).
+            assert "REFUSED ContractViolation ['contract.unreadable']" in result.stdout, result.output
+            assert "SAYS WHY True" in result.stdout
 
     def test_entry_of_another_version_is_rebuilt(self, installed: Environment, project: Project) -> None:
         installed.run(project.write(APP), REPORT, "app.billing", env=ON)

@@ -812,3 +812,29 @@ class TestLayering:
         )
         assert done.returncode == 0, done.output
         assert done.stdout == "[]\n"
+
+    def test_check_with_a_warm_cache_loads_no_yaml_side(self, project: Project) -> None:
+        # check reads contracts as install() does, through the compiled cache: once it is warm,
+        # neither ruamel.yaml nor cattrs nor attrs is imported.
+        project.write(
+            {
+                "contracts/service.api.yml": STAGE_CONTRACT,
+                "contracts/service.reports.yml": (
+                    "module: service.reports\nruntime:\n  env:\n    REGION: {matches: 'eu-.*'}\n"
+                    "  packages:\n    attrs: '>=20'\n"
+                ),
+            }
+        )
+        code = """
+            import atexit, sys
+            yaml_side = ("ruamel", "ruamel.yaml", "cattrs", "attrs", "attr")
+            atexit.register(lambda: print("LOADED", sorted(m for m in yaml_side if m in sys.modules)))
+            from importspy_hook.cli import main
+            main(["check", "--contracts", "contracts", "--format", "json"])
+        """
+        cold = project.run(code, env={"CLI_TEST_STAGE": "prod", "REGION": "eu-west-1"})
+        assert "LOADED ['attr', 'attrs', 'cattrs', 'ruamel', 'ruamel.yaml']" in cold.stdout, cold.output
+        warm = project.run(code, env={"CLI_TEST_STAGE": "prod", "REGION": "eu-west-1"})
+        assert warm.returncode == 0, warm.output
+        assert '"ok": true' in warm.stdout
+        assert "LOADED []" in warm.stdout

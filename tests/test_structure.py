@@ -529,3 +529,68 @@ class TestImporterNamespaceAtImportTime:
         )
         result = project.run(REPORT)
         assert outcome(result, "require") == []
+
+
+class TestUserCodeRunByAChecksIsChecked:
+    """Code of the user's that a check runs (``__eq__`` for ``value``, ``__repr__`` to word a
+    violation, a property read) imports with the hook on: only the hook's own imports pass
+    unchecked."""
+
+    BASE = {  # noqa: RUF012
+        "payments/__init__.py": "",
+        "payments/keys.py": 'print("KEYS RAN")\n',
+        "app/__init__.py": "",
+        "contracts/payments.keys.yml": 'module: payments.keys\nimporters:\n  allow: ["payments", "payments.*"]\n',
+        "contracts/app.settings.yml": ("module: app.settings\nprovides:\n  variables: [{name: MODE, value: live}]\n"),
+    }
+    SETTINGS = {  # noqa: RUF012
+        "__eq__": """
+            class Setting:
+                def __eq__(self, other):
+                    import payments.keys
+                    return True
+            MODE = Setting()
+        """,
+        "__repr__": """
+            class Setting:
+                def __eq__(self, other):
+                    return False
+                def __repr__(self):
+                    import payments.keys
+                    return "Setting()"
+            MODE = Setting()
+        """,
+        # As lazy_object_proxy.Proxy does: the value is made by a factory on first use.
+        "lazy proxy": """
+            class Proxy:
+                def __init__(self, factory):
+                    self._factory = factory
+                def __eq__(self, other):
+                    return self._factory() == other
+            def _make():
+                import payments.keys
+                return "live"
+            MODE = Proxy(_make)
+        """,
+    }
+
+    @pytest.mark.parametrize("method", ["__eq__", "__repr__", "lazy proxy"])
+    def test_import_made_by_user_code_inside_a_check_is_checked(self, project: Project, method: str) -> None:
+        project.write({**self.BASE, "app/settings.py": self.SETTINGS[method]})
+        result = project.run(
+            """
+            import sys, importspy_hook
+            importspy_hook.install("contracts")
+            try:
+                import app.settings
+            except ImportError as exc:
+                print("REFUSED", type(exc).__name__)
+                print("MESSAGE", exc)
+            print("KEYS LOADED", "payments.keys" in sys.modules)
+            """
+        )
+        assert "KEYS RAN" not in result.stdout, result.output
+        assert "KEYS LOADED False" in result.stdout
+        # The user's code failed on the refused import: the value does not compare as required.
+        assert "REFUSED StructureViolation" in result.stdout
+        assert "MODE must be 'live'" in result.stdout

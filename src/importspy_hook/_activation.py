@@ -10,14 +10,14 @@ one line on stderr instead, and the process fails closed: a module whose contrac
 be read cannot be imported, while unrelated imports go on.
 """
 
+import os
 import sys
 
-from _importspy_hook_guard import CONTRACTS_VARIABLE, ON_VIOLATION_VARIABLE, STRICT_VARIABLE, module_of
+from _importspy_hook_guard import CONTRACTS_VARIABLE, ON_VIOLATION_VARIABLE, STRICT_VARIABLE, is_pattern, module_of
 
-# No ``from __future__ import annotations`` here: this module is imported at start-up when a
-# contract has a problem, where importing ``__future__`` costs about 1.5 % of a bare start.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Iterable
     from typing import Any
 
     from _importspy_hook_guard import Item, Registry
@@ -128,16 +128,33 @@ def refusal(module: str, file: str, line: int, problem: str) -> "dict[str, Any]"
     }
 
 
-def decoded_again(module: str, source: str) -> "dict[str, Any]":
-    """A cache entry that could not be decoded: the contract parsed again, or, when that
-    fails, a contract that refuses ``module``."""
+def decoded_again(module: str, source: str, stat: "tuple[int, int, int, int]") -> "dict[str, Any]":
+    """A cache entry that could not be decoded: the contract parsed again if the file is still
+    the one this process trusted at start-up (``stat``: size, mtime, ctime, inode), else a
+    contract that refuses ``module``, saying why."""
     from importspy_hook._reading.cache import slow_items
 
-    (again,) = slow_items([source], use_entries=False)
-    if isinstance(again, dict):
-        return again
-    problem = f"its compiled contract could not be read and parsing it failed ({again}); fix the contract"
+    if _stat_key(source) == stat:
+        (again,) = slow_items([source], use_entries=False)
+        if isinstance(again, dict) and _stat_key(source) == stat:
+            return again
+        if not isinstance(again, dict):
+            problem = f"its compiled contract could not be read and parsing it failed ({again}); fix the contract"
+            return refusal(module, source, 1, problem)
+    problem = (
+        f"its contract {source} changed after this process started, and the version it started with can no "
+        f"longer be read (its compiled cache was rewritten or removed meanwhile), so the import is refused; "
+        f"restart the process to apply the current contract"
+    )
     return refusal(module, source, 1, problem)
+
+
+def _stat_key(path: str) -> "tuple[int, int, int, int] | None":
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
 
 
 def claimed_twice(module: str, first: "Item", second: "Item") -> None:
@@ -146,12 +163,35 @@ def claimed_twice(module: str, first: "Item", second: "Item") -> None:
 
     :raises ContractError: when both are of one kind.
     """
+    problem = _second_claim(module, _decoded(first), _decoded(second))
+    if problem is not None:
+        raise problem
+
+
+def duplicate_claims(items: "Iterable[Item]") -> "list[ContractError]":
+    """Every contract that claims an exact module name a contract of the same kind claimed
+    before it (the one rule for "two contracts for one module")."""
+    owners: dict[tuple[str, object], Any] = {}
+    problems: list[ContractError] = []
+    for item in items:
+        module = module_of(item)
+        if is_pattern(module):  # patterns may overlap; exact names may not
+            continue
+        plain = _decoded(item)
+        first = owners.setdefault((module, plain.get("distribution")), plain)
+        if first is not plain:
+            problem = _second_claim(module, first, plain)
+            if problem is not None:
+                problems.append(problem)
+    return problems
+
+
+def _second_claim(module: str, one: "Any", two: "Any") -> "ContractError | None":
     from importspy_hook._errors import ContractError
 
-    one, two = _decoded(first), _decoded(second)
     if one.get("distribution") != two.get("distribution"):
-        return
-    raise ContractError(
+        return None
+    return ContractError(
         str(two["source"]),
         f"module {module} already has a contract in {one['source']}; merge the two files or remove one",
         two["lines"].get("module", 1),
@@ -170,7 +210,7 @@ def without_duplicates(items: "list[Item]") -> "list[Item]":
     claims: dict[str, list[Item]] = {}
     for item in items:
         module = module_of(item)
-        if not any(c in module for c in "*?["):  # patterns may overlap; exact names may not
+        if not is_pattern(module):  # patterns may overlap; exact names may not
             claims.setdefault(module, []).append(item)
     refusals: dict[str, Item] = {}
     for module, claimants in claims.items():

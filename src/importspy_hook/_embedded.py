@@ -15,8 +15,7 @@ import sys
 # frames are the import machinery), evaluating and wording ``importers`` and ``runtime`` (raising
 # the violation), the compiled cache of a contract file, and the proxy loader whose frame shows
 # that the hook checked this very load.
-from _importspy_hook_guard import GuardedLoader, check_before, compiled_items, is_machinery, name_matches
-from _importspy_hook_guard import _logged as logged
+from _importspy_hook_guard import GuardedLoader, compiled_items, is_machinery, name_matches, refusal, run_checks
 from _importspy_hook_guard import decode_compiled as decode
 
 # No ``from __future__ import annotations`` here, as in the core: this module is imported at
@@ -96,11 +95,14 @@ def guard(contract: "str | PathLike[str] | Mapping[str, Any] | Contract") -> "Mo
         origin = namespace.get("__file__")
         run = namespace.get("__name__") == "__main__" and namespace.get("__spec__") is not None
         try:
-            logged(check_before, name, origin, (plain,), _OWN_MODE, importer, run=run)
-        except ImportError as exc:
+            run_checks(True, name, origin, (plain,), _OWN_MODE, importer, run=run)
+        except Exception as error:
             # The traceback ends here, at the guard() line of the protected module, not in the
-            # frames that worded the violation.
-            raise exc.with_traceback(None) from None
+            # frames that worded the violation; an error while deciding refuses (fail closed).
+            refused = refusal(name, error)
+            if refused is error:
+                raise refused from None
+            raise refused from error
     if frame is None:
         return None
     found = frame.f_globals.get("__name__")

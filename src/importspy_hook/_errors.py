@@ -6,9 +6,6 @@ guards catch and silently swallow. Contract problems are ``ValueError`` subclass
 never violations (the contract is wrong, not the import).
 """
 
-# No ``from __future__ import annotations`` here: this module is imported at start-up or at the
-# first protected import, where importing ``__future__`` costs about 1.5 % of a bare start
-# (README, "Performance"). Annotations that name type-only imports are quoted instead.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable

@@ -13,12 +13,10 @@ importer, rule ids).
 
 import sys
 
-from _importspy_hook_guard import check_before, enter_own_imports, find_importer, leave_own_imports
+from _importspy_hook_guard import enter_own_imports, find_importer, leave_own_imports
 from importspy_hook._snapshot import snapshot
-from importspy_hook._violations import check_importer_name, check_runtime, named, violation, where
+from importspy_hook._violations import importer_violations, named, runtime_violations, violation, where
 
-# No ``from __future__ import annotations`` here: this module is imported when a protected
-# import fails, where importing ``__future__`` would cost about 1.5 % of a bare start.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
@@ -27,7 +25,7 @@ if TYPE_CHECKING:
     from types import ModuleType
     from typing import Any, NoReturn
 
-    from _importspy_hook_guard import ImporterFacts, Registry
+    from _importspy_hook_guard import Failed, ImporterFacts, Registry
     from importspy_hook._errors import ContractViolation, Violation
     from importspy_hook._violations import Importer
 
@@ -127,9 +125,15 @@ def debug_logger() -> "Logger | None":
 
 
 def logged(
-    check: "Callable[..., list[Violation]]", name: str, origin: str | None, *args: "Any", **options: "Any"
+    check: "Callable[..., list[Violation]]",
+    before: bool,
+    name: str,
+    origin: str | None,
+    *args: "Any",
+    **options: "Any",
 ) -> None:
-    """Run ``check`` (the core's ``check_before`` or ``_check_after``) and log its decision at DEBUG."""
+    """Run ``check`` (the core's ``check_before``, ``before`` true, whose last argument is the
+    importer, or ``check_after``) and log its decision at DEBUG."""
     log = debug_logger()
     if log is None:
         check(name, origin, *args, **options)
@@ -137,10 +141,10 @@ def logged(
     # Imported here: time is built in and cheap, but only the DEBUG log needs it.
     from time import perf_counter
 
-    phase = "before it ran" if check is check_before else "after it ran"
-    importer = named(args[-1]) if check is check_before else None
+    phase = "before it ran" if before else "after it ran"
+    importer = named(args[-1]) if before else None
     who = ""
-    if check is check_before:
+    if before:
         who = f" by {importer.name or '<unnamed code>'}" if importer is not None else " by code outside any module"
     started = perf_counter()
     try:
@@ -168,33 +172,41 @@ def report_before(
     contracts: "Sequence[Plain]",
     registry: "Registry",
     found_importer: "ImporterFacts | None",
+    failed: "Sequence[Failed]",
     *,
     run: bool = False,
 ) -> "list[Violation]":
-    """The full ``check_before``: importer name, then runtime, then importer structure, each
-    violation worded; raise or warn when there is one.
+    """Word what ``check_before`` found failed (importer name, then runtime), then check the
+    importer's structure (``importers.require``, the one part the core does not evaluate);
+    raise or warn when there is a violation.
 
+    :param failed: the failures of each contract, as the core evaluated them; nothing is
+        evaluated again here.
     :returns: the violations that were only warned about.
     """
     importer = named(found_importer)
-    snap = snapshot()
     subject = f"the importer {importer.name}" if importer is not None and importer.name else "the importer"
     namespace: Mapping[str, object] = importer.namespace if importer is not None else {}
     found: list[tuple[Plain, list[Violation]]] = []
-    outer = enter_own_imports()
-    try:
-        for phase in range(3):
-            for contract in contracts:
-                if phase == 0:
-                    violations = check_readable(contract) or check_importer_name(contract, importer)
-                elif phase == 1:
-                    violations = check_runtime(contract, snap)
-                else:
-                    violations = _check_members(contract, "importers.require", namespace, subject, importer)
+    if failed:
+        snap = snapshot()
+        outer = enter_own_imports()
+        try:
+            # Wording runs no user code: what it imports is the hook's own.
+            for index, refused, _ in failed:
+                contract = contracts[index]
+                violations = check_readable(contract) or importer_violations(contract, importer, refused)
                 if violations:
                     found.append((contract, violations))
-    finally:
-        leave_own_imports(outer)
+            for index, _, runtime in failed:
+                if runtime is not None:
+                    found.append((contracts[index], runtime_violations(contracts[index], snap, runtime)))
+        finally:
+            leave_own_imports(outer)
+    for contract in contracts:
+        violations = _check_members(contract, "importers.require", namespace, subject, importer)
+        if violations:
+            found.append((contract, violations))
     if found:
         if importer is not None:
             who = importer.describe()
@@ -214,19 +226,6 @@ def report_before(
     return []
 
 
-def check_required(contracts: "Sequence[Plain]", found_importer: "ImporterFacts | None") -> bool:
-    """Whether the importer defines what every contract's ``importers.require`` asks for
-    (the rest of ``check_before`` has passed already)."""
-    importer = named(found_importer)
-    subject = f"the importer {importer.name}" if importer is not None and importer.name else "the importer"
-    namespace: Mapping[str, object] = importer.namespace if importer is not None else {}
-    outer = enter_own_imports()
-    try:
-        return not any(_check_members(c, "importers.require", namespace, subject, importer) for c in contracts)
-    finally:
-        leave_own_imports(outer)
-
-
 def _check_members(
     contract: "Plain", section: str, namespace: "Mapping[str, object]", subject: str, importer: "Importer | None" = None
 ) -> "list[Violation]":
@@ -239,10 +238,15 @@ def _check_members(
     if members is None:
         return []
     # Imported here: only contracts with importers.require or provides need the structure
-    # checks, and every module imported at the first protected import costs (README, "Performance").
-    # Called while this thread is marked as running a check, so the import is the hook's own.
-    from importspy_hook._structure import check_members
-
+    # checks, and every module imported at the first protected import costs
+    # (docs/performance.rst). The import is the hook's own; the checks are not marked: they
+    # call user code (``__eq__``, properties, ``__wrapped__``, ``repr``), whose imports are
+    # checked as any other.
+    outer = enter_own_imports()
+    try:
+        from importspy_hook._structure import check_members
+    finally:
+        leave_own_imports(outer)
     if section != "importers.require":
         return check_members(contract, section, namespace, subject)
     if importer is None:
@@ -270,17 +274,32 @@ def report_after(
     :returns: the violations that were only warned about.
     """
     found: list[tuple[Plain, list[Violation]]] = []
-    outer = enter_own_imports()
-    try:
-        for contract in contracts:
-            violations = _check_members(contract, "provides", module.__dict__, name)
-            if violations:
-                found.append((contract, violations))
-    finally:
-        leave_own_imports(outer)
+    for contract in contracts:
+        violations = _check_members(contract, "provides", module.__dict__, name)
+        if violations:
+            found.append((contract, violations))
     if found:
         return _report(f"{name} does not provide what its contract requires", name, origin, None, found, registry)
     return []
+
+
+def undecided(name: str, error: BaseException) -> "ContractViolation":
+    """The violation for a protected import whose check failed with ``error`` instead of
+    deciding: the import is refused (fail closed), under rule ``hook.error``."""
+    from importspy_hook._errors import ContractViolation
+
+    message = (
+        f"importspy_hook could not decide whether {name} may be imported ({type(error).__name__}: {error}), "
+        f"so the import is refused; if the error is not raised by code of yours that the check ran (a "
+        f"value's __eq__, a property), report it to importspy_hook with this traceback"
+    )
+    return ContractViolation(
+        f"{name} may not be imported: {message}",
+        name=name,
+        path=None,
+        importer=None,
+        violations=[violation("hook.error", message, "importspy_hook")],
+    )
 
 
 def violation_class(rule: str) -> "type[ContractViolation]":

@@ -52,7 +52,7 @@ if TYPE_CHECKING:
     from types import FrameType, ModuleType  # noqa: F401
     from typing import Any
 
-    from _importspy_hook_guard import ContractFinder, ImporterFacts, Registry  # noqa: F401
+    from _importspy_hook_guard import ContractFinder, Failed, ImporterFacts, Registry  # noqa: F401
 
     Plain = Mapping[str, Any]
     Edge = tuple[str | None, str]
@@ -370,38 +370,26 @@ def _check_edge(importer, module):  # type: (ImporterFacts | None, str) -> None
         _edges[edge] = True
         return
     contracts = tuple(c for c in registry.contracts_for(module) if c["importers"] is not None or "unreadable" in c)
-    # Whatever the check imports (fnmatch, the wording side) is the hook's own import.
+    # Evaluated as check_before evaluates a first import, without the runtime rules; marked
+    # as the hook's own, so that what the rules import (fnmatch) is not checked in turn.
+    failed = None  # type: list[Failed] | None
+    required = False
     outer = enter_own_imports()
     try:
-        failed = False
-        required = False
-        for contract in contracts:
-            if "unreadable" in contract or importer_failure(contract, name) is not None:
-                failed = True
-                break
+        for index, contract in enumerate(contracts):
+            refused = importer_failure(contract, name)
+            if "unreadable" in contract or refused is not None:
+                failed = [*(failed or ()), (index, refused, None)]
             required = required or contract["importers"]["require"] is not None
-        if not failed:
-            if required:
-                from importspy_hook._failure import check_required
-
-                failed = not check_required(contracts, importer)
-            if not failed:
-                _edges[edge] = True
-                return
-        _report(importer, module, contracts, registry)
-        _edges[edge] = True  # only warned: once per edge
     finally:
         leave_own_imports(outer)
+    if failed is not None or required:
+        # The wording side words what failed and checks ``require`` (which runs user code:
+        # not marked); it raises, or warns and returns.
+        from importspy_hook._failure import report_before
 
-
-def _report(importer, module, contracts, registry):
-    # type: (ImporterFacts | None, str, Sequence[Plain], Registry) -> None
-    # Words the violation as a first import's, without the runtime rules (checked at the
-    # first import, not again); raises it, or warns in warn mode.
-    from importspy_hook._failure import report_before
-
-    loaded = sys.modules.get(module)  # type: ModuleType | None
-    spec = getattr(loaded, "__spec__", None)
-    origin = getattr(spec, "origin", None) or getattr(loaded, "__file__", None)
-    importers_only = [{**contract, "runtime": []} for contract in contracts]
-    report_before(module, origin, importers_only, registry, importer)
+        loaded = sys.modules.get(module)  # type: ModuleType | None
+        spec = getattr(loaded, "__spec__", None)
+        origin = getattr(spec, "origin", None) or getattr(loaded, "__file__", None)
+        report_before(module, origin, contracts, registry, importer, failed or [])
+    _edges[edge] = True  # passed, or warned about: once per edge

@@ -15,9 +15,6 @@ from _importspy_hook_guard import ContractFinder, Registry, is_machinery, put_in
 from _importspy_hook_guard import installed_finder as installed
 from _importspy_hook_guard import remove_finder as remove
 
-# No ``from __future__ import annotations`` here: this module is imported at the first
-# protected import, where importing ``__future__`` costs about 1.5 % of a bare start
-# (README, "Performance"). Annotations that name type-only imports are quoted instead.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -191,12 +188,8 @@ def install(
             registry = Registry([*registry.contracts, *objects], on_violation=on_violation, ignore=registry.ignore)
         else:
             source = settings
-    from importspy_hook._needs import preload_check_modules
-
-    preload_check_modules(registry)
     # Warned before anything changes: under ``-W error`` the warning raises, and install()
-    # must then leave sys.meta_path as it was. After the preload, which may import a
-    # protected module for the checks.
+    # must then leave sys.meta_path as it was.
     _warn_already_imported(registry, bool(strict))
     finder = put_in_front(registry)
     finder._source, finder._stamp = source, stamp

@@ -1,48 +1,65 @@
 """What a registry needs beyond the resident core: its name patterns compiled, and the modules
-its contracts' checks import.
+its contracts' checks import, imported when first needed.
 
-A leaf module (it imports nothing of the package), so that the core, the compiled cache and
-``install()`` can all use it without an import circle.
+It imports only the resident core, so that the core, the compiled cache and ``install()`` can
+all use it without an import circle.
 """
 
 import sys
 
-# No ``from __future__ import annotations`` here: this module is imported at start-up when a
-# registry has patterns other than ``prefix*``. Annotations that name type-only imports are quoted.
+from _importspy_hook_guard import enter_own_imports, leave_own_imports
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Mapping
     from typing import Any
 
     from _importspy_hook_guard import Registry
 
 
-def preload_check_modules(registry: "Registry") -> None:
-    """Import now, before the finder is in place, what the contracts' checks will import.
+# The only modules a check imports for its rules: names come from this set, never from a
+# contract or a cache file.
+CHECK_MODULES = frozenset({"fnmatch", "re", "packaging.version", "packaging.specifiers"})
 
-    A check that first imports ``importlib.metadata`` while the user's own import of one of
-    its dependencies (``email``, ``zipfile``, ...) is half done would get that module half
-    initialised (the module lock is re-entrant) and fail, or leave it broken for later imports.
-    Loading these modules at install time avoids it; they are the hook's own imports, so a
-    contract on one of them is reported as "imported before importspy_hook was installed".
+
+def import_for_checks(names: "list[str]", distributions: "list[str]", registry: "Registry") -> None:
+    """Import ``names`` (from :data:`CHECK_MODULES`) and look up the versions of
+    ``distributions``, as the hook's own imports, unchecked.
+
+    Called by the resident core at the first import of a module whose contract needs them,
+    before its rules are evaluated. A module these imports load that a contract governs can no
+    longer be guarded: it is reported with a :class:`ContractWarning`, as one imported before
+    the hook was installed.
     """
-    needs = registry.check_modules()
-    for name in sorted(needs):
-        if name not in sys.modules:
-            try:
-                __import__(name)
-            except ImportError:  # packaging missing: the check that needs it will say so
-                pass
-    if "importlib.metadata" in needs:
-        # Reading one distribution's metadata imports what importlib.metadata loads lazily
-        # (email.parser, ...): this package's own. Nothing is cached: versions are still read
-        # when checked.
-        try:
-            from importlib import metadata
+    before = set(sys.modules)
+    outer = enter_own_imports()
+    try:
+        for name in names:
+            if name in CHECK_MODULES and name not in sys.modules:
+                try:
+                    __import__(name)
+                except ImportError:  # packaging missing: the check that needs it says so
+                    pass
+        if distributions:
+            from importspy_hook._snapshot import distribution_version
 
-            metadata.version("importspy-hook")
-        except Exception:
-            pass
+            for distribution in distributions:
+                distribution_version(distribution)
+    finally:
+        leave_own_imports(outer)
+    loaded = sorted(name for name in set(sys.modules) - before if registry.covers(name))
+    if loaded:
+        import warnings
+
+        from importspy_hook._errors import ContractWarning
+
+        warnings.warn(
+            ContractWarning(
+                f"{', '.join(loaded)} {'was' if len(loaded) == 1 else 'were'} imported by importspy_hook's own "
+                f"checks (for the rules of a module being imported) and cannot be guarded; import "
+                f"{'it' if len(loaded) == 1 else 'them'} before that module, or remove the contract"
+            ),
+            stacklevel=2,
+        )
 
 
 def compile_patterns(ignore: "tuple[str, ...]", patterned: "list[tuple[str, int]]") -> "tuple[Any, Any, Any]":
@@ -55,23 +72,3 @@ def compile_patterns(ignore: "tuple[str, ...]", patterned: "list[tuple[str, int]
     each = tuple((re.compile(translate(p)).match, i) for p, i in patterned)
     combined = re.compile("|".join(f"(?:{translate(p)})" for p, _ in patterned)).match if patterned else None
     return ignored, each, combined
-
-
-def check_modules(plain: "Mapping[str, Any]") -> tuple[str, ...]:
-    """The modules the checks of contract ``plain`` import when they run.
-
-    Only ``?`` and ``[...]`` importer patterns need ``fnmatch`` (``_violations`` matches
-    ``*``-only patterns itself); ``packages`` need ``importlib.metadata`` and packaging; an
-    env ``matches`` needs ``re``.
-    """
-    needs: set[str] = set()
-    importers = plain.get("importers") or {}
-    patterns = [*(importers.get("allow") or ()), *(importers.get("deny") or ())]
-    if any(char in pattern for pattern in patterns for char in "?["):
-        needs.add("fnmatch")
-    for alternative in plain.get("runtime") or ():
-        if alternative.get("packages"):
-            needs.update(("importlib.metadata", "packaging.specifiers", "packaging.version"))
-        if any(rule.get("matches") for rule in (alternative.get("env") or {}).values()):
-            needs.add("re")
-    return tuple(sorted(needs))

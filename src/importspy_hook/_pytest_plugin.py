@@ -1,9 +1,9 @@
 """The pytest plugin: ``pytest --importspy-hook`` guards the test session with the configured contracts.
 
 pytest loads this module in every session of an environment where importspy_hook is
-installed, enabled or not, so it imports nothing at load time beyond ``importspy_hook``'s
-light package ``__init__``: contracts are read only when the option or the ini setting
-``importspy_hook = true`` turns the hook on.
+installed, enabled or not, so at load time it imports only the package's face, the
+exceptions and the installation API (and with it the resident core): contracts are read
+only when the option or the ini setting ``importspy_hook = true`` turns the hook on.
 """
 
 from __future__ import annotations

@@ -7,12 +7,10 @@ for the public API, the command line and the wording of violations.
 """
 
 import os
+import sys
 
 from _importspy_hook_guard import enter_own_imports, host_facts, host_os, leave_own_imports
 
-# No ``from __future__ import annotations`` here: this module is imported when a contract
-# needs installed distributions checked, where ``__future__`` would cost about 1.5 % of a
-# bare start (README, "Performance").
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -160,20 +158,62 @@ def distribution_version(name: str) -> str | None:
         return _distributions[name]
     except KeyError:
         pass
-    outer = enter_own_imports()
-    try:
-        # Imported here: importlib.metadata costs several milliseconds and is needed only by
-        # contracts with a ``packages`` rule.
-        from importlib import metadata
-
+    version = _version_from_folder_name(name)
+    if version is None:
+        # Not found as a ``.dist-info`` folder (an egg, a zip, a finder's own distributions, or
+        # not installed at all): importlib.metadata, which costs several milliseconds, decides.
+        outer = enter_own_imports()
         try:
-            version: str | None = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            version = None
-    finally:
-        leave_own_imports(outer)
+            from importlib import metadata
+
+            try:
+                version = metadata.version(name)
+            except metadata.PackageNotFoundError:
+                version = None
+        finally:
+            leave_own_imports(outer)
     _distributions[name] = version
     return version
+
+
+def _version_from_folder_name(name: str) -> str | None:
+    """The version in the name of the first ``<name>-<version>.dist-info`` folder on
+    ``sys.path``, found as importlib.metadata finds it (first path entry first, names compared
+    normalised); ``None`` when the first match is something else (``.egg-info``) or there is none.
+
+    Installers name the folder after the ``Name`` and ``Version`` of its METADATA (PEP 427,
+    the binary distribution format), so reading the folder name spares importing
+    importlib.metadata (with zipfile, csv, email) at a check.
+    """
+    wanted = _normalized(name)
+    for entry in sys.path:
+        try:
+            names = os.listdir(entry or ".")
+        except OSError:
+            continue
+        for folder in names:
+            if folder.endswith(".dist-info"):
+                stem, kind = folder[:-10], "dist"
+            elif folder.endswith(".egg-info"):
+                stem, kind = folder[:-9], "egg"
+            else:
+                continue
+            dist, sep, version = stem.partition("-")
+            if _normalized(dist) == wanted:
+                return version if kind == "dist" and sep and version else None
+    return None
+
+
+def _normalized(name: str) -> str:
+    # PEP 503: lower case, every run of "-", "_" and "." one "-" (without ``re``).
+    out: list[str] = []
+    for char in name.lower():
+        if char in "-_.":
+            if not out or out[-1] != "-":
+                out.append("-")
+        else:
+            out.append(char)
+    return "".join(out)
 
 
 def forget_distributions() -> None:

@@ -10,13 +10,10 @@ costs about 15 ms, and ``inspect.signature`` is only a fallback for callables wi
 ``__code__`` (builtins, ``functools.partial``).
 """
 
-from _importspy_hook_guard import name_matches
+from _importspy_hook_guard import enter_own_imports, leave_own_imports, name_matches
 from importspy_hook._errors import Violation
 from importspy_hook._violations import is_secret_name, where
 
-# No ``from __future__ import annotations`` here: this module is imported at start-up or at the
-# first protected import, where importing ``__future__`` costs about 1.5 % of a bare start
-# (README, "Performance"). Annotations that name type-only imports are quoted instead.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping, Sequence
@@ -102,10 +99,15 @@ def _check_section(
         }
         if missing:
             # Imported here: only an importer that has not yet defined a required member needs
-            # its source read.
-            from importspy_hook.static.running import check_written
+            # its source read. Reading it runs no user code, so all it imports (ast, re, the
+            # facts cache) is the hook's own, like the import machinery's.
+            outer = enter_own_imports()
+            try:
+                from importspy_hook.static.running import check_written
 
-            found = check_written(contract, section, members, base, source, subject, missing, importer)
+                found = check_written(contract, section, members, base, source, subject, missing, importer)
+            finally:
+                leave_own_imports(outer)
             if found is None:
                 checker.note = (
                     f" (the importer has no source file to read, {source}, so only what it defined "
@@ -411,8 +413,13 @@ def _code_tree(code: CodeType) -> "Iterator[CodeType]":
 def _stores(code: CodeType, name: str) -> bool:
     if name not in code.co_names:
         return False
-    # Imported here: ``dis`` is needed only when an instance attribute is found nowhere else.
-    import dis
+    # Imported here, as the hook's own import: ``dis`` is needed only when an instance
+    # attribute is found nowhere else.
+    outer = enter_own_imports()
+    try:
+        import dis
+    finally:
+        leave_own_imports(outer)
 
     return any(ins.opname == "STORE_ATTR" and ins.argval == name for ins in dis.get_instructions(code))
 
@@ -445,8 +452,13 @@ def parameters(obj: object) -> tuple[dict[str, object], object] | None:
 
 
 def _parameters_from_signature(obj: object) -> tuple[dict[str, object], object] | None:
-    # Imported here: only callables without a code object (builtins, partials) need inspect.
-    import inspect
+    # Imported here, as the hook's own import: only callables without a code object
+    # (builtins, partials) need inspect.
+    outer = enter_own_imports()
+    try:
+        import inspect
+    finally:
+        leave_own_imports(outer)
 
     try:
         signature = inspect.signature(obj)  # type: ignore[arg-type]

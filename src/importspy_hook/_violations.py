@@ -8,10 +8,8 @@ returns the list of violations it found; an empty list means the rule holds. All
 are collected, not only the first.
 """
 
-from _importspy_hook_guard import env_failure, importer_failure, runtime_failures
+from _importspy_hook_guard import importer_failure, runtime_failures
 
-# No ``from __future__ import annotations`` here: this module is imported when a protected
-# import fails, where importing ``__future__`` would cost about 1.5 % of a bare start.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -111,11 +109,20 @@ def quoted_list(items: "Sequence[str]") -> str:
 
 
 def check_importer_name(contract: "Plain", importer: "Importer | None") -> "list[Violation]":
-    """``importers.allow`` and ``importers.deny``: deny wins over allow."""
+    """``importers.allow`` and ``importers.deny`` evaluated (deny wins over allow) and worded,
+    for the command line."""
     name = importer.name if importer is not None else None
-    failure = importer_failure(contract, name)
+    return importer_violations(contract, importer, importer_failure(contract, name))
+
+
+def importer_violations(
+    contract: "Plain", importer: "Importer | None", failure: "tuple[str, str | None] | None"
+) -> "list[Violation]":
+    """The violation of ``importers`` that the core found (``failure``: the rule and the deny
+    pattern that matched), worded; none for ``None``."""
     if failure is None:
         return []
+    name = importer.name if importer is not None else None
     rule, pattern = failure
     if rule == "importers.deny":
         at = where(contract, "importers/deny")
@@ -141,18 +148,30 @@ def check_importer_name(contract: "Plain", importer: "Importer | None") -> "list
 
 
 def check_runtime(contract: "Plain", snap: "Snapshot") -> "list[Violation]":
-    """``runtime``: one mapping, or alternatives of which at least one must hold."""
-    alternatives: Sequence[Plain] = contract["runtime"]
-    if not alternatives:
-        return []
-    if len(alternatives) == 1:
-        return _check_alternative(contract, alternatives[0], 0, snap, "runtime")
-    collected: list[Violation] = []
-    for index, alternative in enumerate(alternatives):
-        found = _check_alternative(contract, alternative, index, snap, f"runtime[{index}]")
+    """``runtime`` evaluated (one mapping, or alternatives of which at least one must hold) and
+    worded, for the command line."""
+    failures: list[list[tuple[str, str]]] = []
+    for rule in contract["runtime"]:
+        found = runtime_failures(rule, snap)
         if not found:
             return []
-        collected.extend(found)
+        failures.append(found)
+    return runtime_violations(contract, snap, failures) if failures else []
+
+
+def runtime_violations(
+    contract: "Plain", snap: "Snapshot", failures: "list[list[tuple[str, str]]]"
+) -> "list[Violation]":
+    """The failures the core found in every runtime alternative (``(rule id, key)`` each, by
+    ``runtime_failures``), worded."""
+    alternatives: Sequence[Plain] = contract["runtime"]
+    if len(alternatives) == 1:
+        return _alternative_violations(contract, alternatives[0], 0, snap, "runtime", failures[0])
+    collected: list[Violation] = []
+    for index, alternative in enumerate(alternatives):
+        collected.extend(
+            _alternative_violations(contract, alternative, index, snap, f"runtime[{index}]", failures[index])
+        )
     # Said once, before the first violation: the messages are joined into one paragraph, and
     # each later one names its alternative (runtime[1].os ...).
     first, *rest = collected
@@ -160,10 +179,13 @@ def check_runtime(contract: "Plain", snap: "Snapshot") -> "list[Violation]":
     return [violation(first.rule, lead + first.message, first.contract), *rest]
 
 
-def _check_alternative(contract: "Plain", rule: "Plain", index: int, snap: "Snapshot", label: str) -> "list[Violation]":
+def _alternative_violations(
+    contract: "Plain", rule: "Plain", index: int, snap: "Snapshot", label: str, failures: "list[tuple[str, str]]"
+) -> "list[Violation]":
     found: list[Violation] = []
     base = f"runtime/{index}"
-    for rule_id, key in runtime_failures(rule, snap):
+    for rule_id, key in failures:
+        failed = rule_id.rpartition(".")[2]
         if rule_id == "runtime.python":
             at = where(contract, f"{base}/python")
             text = (
@@ -172,10 +194,10 @@ def _check_alternative(contract: "Plain", rule: "Plain", index: int, snap: "Snap
             )
         elif rule_id.startswith("runtime.env."):
             at = where(contract, f"{base}/env/{key}")
-            text = f"{label}.env.{key} in {at} {_env_text(key, rule['env'][key], snap.environ.get(key))}"
+            text = f"{label}.env.{key} in {at} {_env_text(key, rule['env'][key], snap.environ.get(key), failed)}"
         elif rule_id.startswith("runtime.packages."):
             at = where(contract, f"{base}/packages/{key}")
-            text = f"{label}.packages.{key} in {at} {_package_text(key, rule['packages'][key], snap)}"
+            text = f"{label}.packages.{key} in {at} {_package_text(key, rule['packages'][key], snap, failed)}"
         else:
             at = where(contract, f"{base}/{key}")
             actual = getattr(snap, key)
@@ -200,8 +222,7 @@ def _shown(name: str, rule: "Plain", value: str, denial: str = "it is not") -> s
     return f"it is {quoted(value)}"
 
 
-def _env_text(name: str, rule: "Plain", value: str | None) -> str:
-    failed = env_failure(rule, value)
+def _env_text(name: str, rule: "Plain", value: str | None, failed: str) -> str:
     if failed == "absent":
         return f"requires {name} to be unset, but it is set; unset {name}"
     if failed == "required" or value is None:
@@ -216,9 +237,8 @@ def _env_text(name: str, rule: "Plain", value: str | None) -> str:
     return f"requires {name} to match {quoted(rule['matches'])} in full, but {_shown(name, rule, value, 'it does not')}"
 
 
-def _package_text(name: str, rule: "Plain", snap: "Snapshot") -> str:
+def _package_text(name: str, rule: "Plain", snap: "Snapshot", failed: str) -> str:
     installed = snap.distribution_version(name)
-    failed = package_failure(rule, installed)
     if failed == "absent":
         return f"requires {name} not to be installed, but {name} {installed} is; uninstall it"
     if failed == "missing":

@@ -11,7 +11,9 @@ between Python versions. It holds a header, a digest of the index, the length of
 the index, with one flat entry per contract file name::
 
     (size, st_mtime_ns, st_ctime_ns, st_ino, digest of the bytes, hashed at (ns), module,
-     modules its checks import, offset, length, digest of the plain data)
+     offset, length, digest of the plain data)
+
+(the core's ``ENTRY_*`` constants name the fields)
 
 and then the plain data of every entry, each ``marshal.dumps``'d on its own at ``offset`` from
 the end of the index. A start-up reads the header and the index only, and a contract's plain
@@ -55,47 +57,42 @@ from _importspy_hook_guard import (
     CACHE_HEADER,
     CACHE_SUFFIX,
     CTIME_IS_CHANGE_TIME,
+    ENTRY_BYTES_DIGEST,
+    ENTRY_CTIME,
+    ENTRY_DATA_DIGEST,
+    ENTRY_HASHED_AT,
+    ENTRY_LENGTH,
+    ENTRY_MODULE,
+    ENTRY_OFFSET,
     RACY_NS,
     cache_entries,
     compiled_items,
-    contract_files,
     forget_cache_file,
     keyed_digest,
     read_blob,
 )
 
-# No ``from __future__ import annotations`` here, as in the resident core: this module is
-# imported at start-up whenever a contract's entry is missing or stale.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable
     from os import PathLike
-    from typing import Any
+    from typing import Any, Final
 
-    from _importspy_hook_guard import Compiled, Item
+    from _importspy_hook_guard import Compiled
 
     PathSpec = str | PathLike[str] | Iterable[str | PathLike[str]]
     # (size, st_mtime_ns, st_ctime_ns, st_ino, digest of the bytes, hashed at (ns)).
     Hashed = tuple[int, int, int, int, bytes, int]
-    # An entry to store: what was hashed, then module, modules its checks import, plain data.
-    Update = tuple[int, int, int, int, bytes, int, str, tuple[str, ...], bytes]
+    # An entry to store: what was hashed (``Hashed``), the module, the plain data.
+    Update = tuple[int, int, int, int, bytes, int, str, bytes]
 
 CACHE_DIR_VARIABLE = "IMPORTSPY_HOOK_CACHE_DIR"
+# The stat key is the first fields of an entry (and of ``Hashed``); an ``Update`` ends with the
+# plain data where an entry has its offset.
+_STAT_KEY: "Final" = 4
+_UPDATE_BLOB: "Final" = 7
 # The same bound as ``_reading.document.MAX_BYTES``; a larger file fails to parse and is never cached.
 _MAX_BYTES = 1 << 20
-
-
-def compiled_contracts(paths: "PathSpec") -> "list[Item]":
-    """The compiled contracts of every contract file named by ``paths``.
-
-    :raises ContractError: for the first file that cannot be used, or a missing path.
-    """
-    found: list[Item] = []
-    for item in compiled_items(contract_files(paths)):
-        if isinstance(item, Exception):
-            raise item
-        found.append(item)
-    return found
 
 
 def compiled_contract(file: str) -> "dict[str, Any]":
@@ -147,23 +144,23 @@ def _compiled(file: str, updates: "dict[str, dict[str, Update]]", use_entries: b
         beside = beside_cache(folder)
         found = [(beside, cache_entries(beside))]
         first = found[0][1][0].get(name)
-        if first is None or first[:4] != key:
+        if first is None or first[:_STAT_KEY] != key:
             user = user_cache(folder)
             found.append((user, cache_entries(user)))
         usable = [(cache_file, entry, end) for cache_file, (entries, end) in found if (entry := entries.get(name))]
         for cache_file, entry, end in usable:
-            if entry[:4] == key and CTIME_IS_CHANGE_TIME and key[2] < entry[5] - RACY_NS:
-                return _compiled_entry(file, cache_file, entry, end)
+            if entry[:_STAT_KEY] == key and CTIME_IS_CHANGE_TIME and key[2] < entry[ENTRY_HASHED_AT] - RACY_NS:
+                return _compiled_entry(file, cache_file, entry, end, key)
         source = _hashed(path) if usable else None
         for cache_file, entry, end in usable:
-            if source is not None and source[4] == entry[4]:
-                if source[:4] != entry[:4] or source[2] < source[5] - RACY_NS:
+            if source is not None and source[ENTRY_BYTES_DIGEST] == entry[ENTRY_BYTES_DIGEST]:
+                if source[:_STAT_KEY] != entry[:_STAT_KEY] or source[ENTRY_CTIME] < source[ENTRY_HASHED_AT] - RACY_NS:
                     # Hashed again under a new stat key, or now long enough after the last
                     # change for the stat key to vouch for the bytes: store that.
-                    blob = read_blob(cache_file, end + entry[8], entry[9], entry[10])
+                    blob = _blob(cache_file, entry, end)
                     if blob is not None:
-                        updates.setdefault(folder, {})[name] = (*source, entry[6], entry[7], blob)
-                return _compiled_entry(file, cache_file, entry, end)
+                        updates.setdefault(folder, {})[name] = (*source, entry[ENTRY_MODULE], blob)
+                return _compiled_entry(file, cache_file, entry, end, source[:_STAT_KEY])
     before = _hashed(path)
     plain = _parse(file)
     if before is not None and _hashed(path, before[5]) == before:
@@ -175,9 +172,7 @@ def _compiled(file: str, updates: "dict[str, dict[str, Update]]", use_entries: b
             blob = marshal.dumps(data)
         except ValueError:
             return plain  # not plain data after all: check it every time rather than fail
-        from importspy_hook._needs import check_modules
-
-        updates.setdefault(folder, {})[name] = (*before, plain["module"], check_modules(plain), blob)
+        updates.setdefault(folder, {})[name] = (*before, plain["module"], blob)
     return plain
 
 
@@ -201,8 +196,24 @@ def read_bytes(path: str, limit: int) -> "tuple[os.stat_result, bytes] | None":
     return (stat, data) if len(data) == stat.st_size else None
 
 
-def _compiled_entry(file: str, cache_file: str, entry: "tuple[Any, ...]", end: int) -> "Compiled":
-    return (entry[6], file, cache_file, end + entry[8], entry[9], entry[10], entry[7])
+def _compiled_entry(
+    file: str, cache_file: str, entry: "tuple[Any, ...]", end: int, key: "tuple[int, ...]"
+) -> "Compiled":
+    stat = (key[0], key[1], key[2], key[3])
+    return (
+        entry[ENTRY_MODULE],
+        file,
+        cache_file,
+        end + entry[ENTRY_OFFSET],
+        entry[ENTRY_LENGTH],
+        entry[ENTRY_DATA_DIGEST],
+        stat,
+    )
+
+
+def _blob(cache_file: str, entry: "tuple[Any, ...]", end: int) -> bytes | None:
+    # The plain data of index ``entry`` of ``cache_file`` (whose index ends at ``end``).
+    return read_blob(cache_file, end + entry[ENTRY_OFFSET], entry[ENTRY_LENGTH], entry[ENTRY_DATA_DIGEST])
 
 
 def _hashed(path: str, at: "int | None" = None) -> "Hashed | None":
@@ -262,16 +273,16 @@ def _store(folder: str, updates: "dict[str, Update]") -> None:
         kept: dict[str, Update] = {}
         for name, entry in entries.items():
             if name not in updates and os.path.exists(os.path.join(folder, name)):
-                blob = read_blob(cache_file, end + entry[8], entry[9], entry[10])
+                blob = _blob(cache_file, entry, end)
                 if blob is not None:  # else the file changed since: the entry is parsed again
-                    kept[name] = (*entry[:8], blob)
+                    kept[name] = (*entry[:ENTRY_OFFSET], blob)
         kept.update(updates)
         index: dict[str, tuple[object, ...]] = {}
         blobs: list[bytes] = []
         offset = 0
         for name, entry in kept.items():
-            blob = entry[8]
-            index[name] = (*entry[:8], offset, len(blob), keyed_digest(blob))
+            blob = entry[_UPDATE_BLOB]
+            index[name] = (*entry[:ENTRY_OFFSET], offset, len(blob), keyed_digest(blob))
             blobs.append(blob)
             offset += len(blob)
         packed = marshal.dumps(index)

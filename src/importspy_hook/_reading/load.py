@@ -1,20 +1,11 @@
-"""Loading contract files and folders.
-
-This module imports the YAML and cattrs side only inside :func:`load_contract`. Finding the
-contract files (:func:`contract_files`) lives in ``_reading.cache``, beside the cache reader, since a
-warm start-up needs only those two and each module imported there costs (README, "Performance").
-"""
+"""Loading one contract file into the :class:`~importspy_hook.Contract` model
+(:func:`load_contract`, public); the YAML and cattrs side is imported only when it is called.
+Loading every contract a configuration names is ``_reading.settings.collect``."""
 
 import os
 
-from _importspy_hook_guard import contract_files
-
-# No ``from __future__ import annotations`` here: this module is imported at start-up or at the
-# first protected import, where importing ``__future__`` costs about 1.5 % of a bare start
-# (README, "Performance"). Annotations that name type-only imports are quoted instead.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterable
     from os import PathLike
 
     from importspy_hook._reading.model import Contract
@@ -36,8 +27,3 @@ def load_contract(path: "str | PathLike[str]") -> "Contract":
         # An ImportSpy contract with 'module:' added on top: read with its own mapping.
         return structure_document(convert(document).document)
     return structure_document(document)
-
-
-def load_contracts(paths: "str | PathLike[str] | Iterable[str | PathLike[str]]") -> "list[Contract]":
-    """Read every contract named by ``paths`` (see :func:`contract_files`)."""
-    return [load_contract(file) for file in contract_files(paths)]

@@ -14,6 +14,14 @@ from __future__ import annotations
 import os
 import sys
 
+from _importspy_hook_guard import (
+    CONTRACTS_VARIABLE,
+    ON_VIOLATION_VARIABLE,
+    STRICT_VARIABLE,
+    contract_paths,
+    strict_setting,
+    violation_mode,
+)
 from importspy_hook._errors import ContractError
 
 TYPE_CHECKING = False
@@ -27,9 +35,6 @@ if TYPE_CHECKING:
     PathSpec = str | PathLike[str] | Iterable[str | PathLike[str]]
 
 TABLE = "tool.importspy-hook"
-CONTRACTS_VARIABLE = "IMPORTSPY_HOOK_CONTRACTS"
-ON_VIOLATION_VARIABLE = "IMPORTSPY_HOOK_ON_VIOLATION"
-STRICT_VARIABLE = "IMPORTSPY_HOOK_STRICT"
 DEFAULT_CONTRACTS = "contracts"
 #: The keys of ``[tool.importspy-hook]`` and what each holds (used in messages).
 KEYS: dict[str, str] = {
@@ -114,15 +119,17 @@ def resolve(
         given = [contracts] if isinstance(contracts, (str, os.PathLike)) else list(contracts)
         paths = tuple(os.fspath(p) for p in given)
     else:
-        listed = environ.get(CONTRACTS_VARIABLE, "")
-        if listed.strip():
-            paths = tuple(p for p in listed.split(os.pathsep) if p)
+        listed = contract_paths(environ.get(CONTRACTS_VARIABLE, ""))
+        if listed:
+            paths = tuple(listed)
     if on_violation is None:
-        on_violation = environ.get(ON_VIOLATION_VARIABLE) or None
-        if on_violation is not None and on_violation not in _ON_VIOLATION:
+        value = environ.get(ON_VIOLATION_VARIABLE, "")
+        try:
+            on_violation = violation_mode(value)
+        except ValueError:
             raise ContractError(
-                ON_VIOLATION_VARIABLE, f"must be 'raise' or 'warn', not {on_violation!r}; fix or unset the variable"
-            )
+                ON_VIOLATION_VARIABLE, f"must be 'raise' or 'warn', not {value!r}; fix or unset the variable"
+            ) from None
     elif on_violation not in _ON_VIOLATION:
         raise ValueError(f"on_violation must be 'raise' or 'warn', not {on_violation!r}")
     if strict is None:
@@ -151,17 +158,13 @@ def strict_from(environ: Mapping[str, str]) -> bool | None:
 
     :raises ContractError: for a value that is no boolean.
     """
-    value = environ.get(STRICT_VARIABLE, "").strip().lower()
-    if not value:
-        return None
-    if value in ("1", "true", "yes", "on"):
-        return True
-    if value in ("0", "false", "no", "off"):
-        return False
-    raise ContractError(
-        STRICT_VARIABLE,
-        f"must be 1/true/yes/on or 0/false/no/off, not {environ[STRICT_VARIABLE]!r}; fix or unset the variable",
-    )
+    value = environ.get(STRICT_VARIABLE, "")
+    try:
+        return strict_setting(value)
+    except ValueError:
+        raise ContractError(
+            STRICT_VARIABLE, f"must be 1/true/yes/on or 0/false/no/off, not {value!r}; fix or unset the variable"
+        ) from None
 
 
 def find_pyproject(start: str | PathLike[str] | None = None) -> str | None:
@@ -305,30 +308,77 @@ def _key_position(text: str, key: str | None) -> tuple[int | None, int | None]:
     return None, None
 
 
-def load_registry(settings: Settings) -> Registry:
-    """Load every contract the settings name into a :class:`~importspy_hook.Registry`.
+def collect(settings: Settings) -> tuple[list[Any], list[ContractError]]:
+    """Every contract the settings name, and every problem found on the way: the one loading
+    pipeline of :func:`~importspy_hook.install`, ``Registry.load`` and the command line.
 
-    :raises ContractError: for the first contract that cannot be used, or a missing path.
+    Contract files and folders are read through the compiled cache; an ImportSpy spymodel
+    mapped to a module in the settings is read once, with that module, even when it lies in a
+    contracts folder; the contracts installed distributions ship are added when
+    ``entry_points`` is set. No problem stops the collection: a missing path, a broken file
+    and two contracts of one kind for one module are each reported. The caller chooses the
+    policy (``install()`` raises the first, the command line reports them all; drop-in
+    activation, which must cost nothing at start-up, reads contract files through the same
+    cache in the resident core, and fails closed).
+
+    :returns: the contracts (compiled, or their plain data), and the problems.
     """
     # Imported here: loading contracts needs the cache (and on a miss the YAML side);
     # reading settings does not.
-    from _importspy_hook_guard import Registry, compiled_items, contract_files
+    from _importspy_hook_guard import compiled_items, contract_files
+    from importspy_hook._activation import duplicate_claims
 
-    mapped = {os.path.abspath(file) for file in settings.importspy_contracts}
-    # A spymodel mapped to a module in the settings is read once, with that module, even
-    # when it lies in a contracts folder.
-    files = [file for file in contract_files(settings.contracts) if os.path.abspath(file) not in mapped]
+    problems: list[ContractError] = []
+    seen = {os.path.realpath(file) for file in settings.importspy_contracts}
+    files: list[str] = []
+    for path in settings.contracts:
+        try:
+            found = contract_files(path)
+        except ContractError as exc:
+            problems.append(exc)
+            continue
+        for file in found:
+            key = os.path.realpath(file)
+            if key not in seen:
+                seen.add(key)
+                files.append(file)
     contracts: list[Any] = []
-    for item in compiled_items(files):
-        if isinstance(item, Exception):
-            raise item
-        contracts.append(item)
+    for file, item in zip(files, compiled_items(files), strict=True):
+        if isinstance(item, ContractError):
+            problems.append(item)
+        elif isinstance(item, Exception):
+            problems.append(ContractError(file, f"cannot be read: {item}"))
+        else:
+            contracts.append(item)
     if settings.importspy_contracts:
         from importspy_hook._reading.importspy import load_spymodel
+        from importspy_hook._reading.structuring import to_plain
 
-        contracts.extend(load_spymodel(file, module) for file, module in settings.importspy_contracts.items())
+        for file, module in settings.importspy_contracts.items():
+            try:
+                contracts.append(to_plain(load_spymodel(file, module)))
+            except ContractError as exc:
+                problems.append(exc)
     if settings.entry_points:
         from importspy_hook._reading.shipped import package_contracts
 
-        contracts.extend(package_contracts())
+        try:
+            contracts.extend(package_contracts())
+        except ContractError as exc:
+            problems.append(exc)
+    problems.extend(duplicate_claims(contracts))
+    return contracts, problems
+
+
+def load_registry(settings: Settings) -> Registry:
+    """Load every contract the settings name (:func:`collect`) into a
+    :class:`~importspy_hook.Registry`.
+
+    :raises ContractError: the first problem :func:`collect` found.
+    """
+    from _importspy_hook_guard import Registry
+
+    contracts, problems = collect(settings)
+    if problems:
+        raise problems[0]
     return Registry(contracts, on_violation=settings.on_violation, ignore=settings.ignore)

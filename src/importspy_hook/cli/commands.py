@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from _importspy_hook_guard import __version__
+from _importspy_hook_guard import __version__, is_pattern
 from importspy_hook._errors import ContractError
+from importspy_hook._reading.settings import DEFAULT_CONTRACTS
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
@@ -31,7 +32,6 @@ EXIT_BROKEN = 1
 EXIT_USAGE = 2
 EXIT_INTERNAL = 3
 
-DEFAULT_CONTRACTS = "contracts"
 PROG = "importspy-hook"
 
 
@@ -136,32 +136,21 @@ def load_registry(contracts: Sequence[str], extra: Sequence[str] = (), *, option
                 f"no contracts folder at ./{DEFAULT_CONTRACTS} (the default); pass --contracts PATH, "
                 f"or run from the folder that holds {DEFAULT_CONTRACTS}/"
             )
-    # ImportSpy spymodels mapped to a module in the configuration are read with that module,
-    # even when they lie in a contracts folder (as install() reads them).
-    mapped = settings.importspy_contracts if settings is not None else {}
-    files, errors = load_files([*paths, *extra], skip={os.path.realpath(file) for file in mapped})
-    loaded: list[Any] = list(files)  # parsed contracts, and the plain data of shipped ones
-    if mapped:
-        from importspy_hook._reading.importspy import load_spymodel
+    # The configuration is honoured as install() reads it: spymodels mapped to a module,
+    # contracts that installed distributions ship, ignored names.
+    from importspy_hook._reading.settings import Settings, collect
 
-        for file, module in mapped.items():
-            try:
-                loaded.append(load_spymodel(file, module))
-            except ContractError as exc:
-                errors.append(exc)
-    if settings is not None and settings.entry_points:
-        from importspy_hook._reading.shipped import package_contracts
-
-        try:
-            loaded.extend(package_contracts())
-        except ContractError as exc:
-            errors.append(exc)
+    loaded, errors = collect(
+        Settings(
+            [*paths, *extra],
+            ignore=settings.ignore if settings is not None else (),
+            entry_points=settings is not None and settings.entry_points,
+            importspy_contracts=settings.importspy_contracts if settings is not None else None,
+        )
+    )
     if errors:
         raise ContractProblems(errors)
-    try:
-        return Registry(loaded, ignore=settings.ignore if settings is not None else ())
-    except ContractError as exc:  # a mapped spymodel and a contract govern one module
-        raise ContractProblems([exc]) from None
+    return Registry(loaded, ignore=settings.ignore if settings is not None else ())
 
 
 def configured_settings() -> Settings:
@@ -222,23 +211,9 @@ def load_files(paths: Iterable[str], skip: Iterable[str] = ()) -> tuple[list[dic
 
 
 def _duplicates(contracts: Iterable[dict[str, Any]]) -> list[ContractError]:
-    owners: dict[str, str] = {}
-    errors = []
-    for plain in contracts:
-        module = plain["module"]
-        if any(c in module for c in "*?["):
-            continue
-        if module in owners:
-            errors.append(
-                ContractError(
-                    plain["source"],
-                    f"module {module} already has a contract in {owners[module]}; merge the two files or remove one",
-                    plain["lines"].get("module", 1),
-                )
-            )
-        else:
-            owners[module] = plain["source"]
-    return errors
+    from importspy_hook._activation import duplicate_claims
+
+    return duplicate_claims(list(contracts))
 
 
 def _emit(text: str, output: str | None) -> None:
@@ -479,16 +454,12 @@ def list_(contracts: tuple[str, ...]) -> None:
     for contract in sorted(registry.contracts, key=lambda c: (c["module"], c["source"])):
         where = f"{contract['source']}:{contract['lines'].get('module', 1)}"
         checks = ", ".join(_checked_parts(contract)) or "-"
-        if not registry.contracts_for(contract["module"]) and not _is_pattern(contract["module"]):
+        if not registry.contracts_for(contract["module"]) and not is_pattern(contract["module"]):
             checks = "none: ignored by the configuration (ignore in [tool.importspy-hook])"
         rows.append((contract["module"], where, contract["on_violation"], checks))
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
     for row in rows:
         click.echo("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:3])) + "  " + row[3])
-
-
-def _is_pattern(module: str) -> bool:
-    return any(char in module for char in "*?[")
 
 
 def _checked_parts(contract: Any) -> list[str]:

@@ -14,11 +14,9 @@ import os
 import sys
 import warnings
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from attrs import frozen
-
-from _importspy_hook_guard import Registry, is_machinery
+from _importspy_hook_guard import Registry, is_machinery, is_pattern
 from importspy_hook._errors import ContractViolation, ContractWarning, Violation
 from importspy_hook._install import install
 from importspy_hook._snapshot import snapshot
@@ -36,8 +34,7 @@ class TargetError(Exception):
     """A TARGET that cannot be checked: not found, not importable, or not governed by a contract."""
 
 
-@frozen
-class Target:
+class Target(NamedTuple):
     """A module to check: its dotted name, and the folder its top-level package lives in."""
 
     name: str
@@ -84,7 +81,7 @@ def runtime_report(registry: Registry) -> Report:
     outcomes = []
     for contract in registry.contracts:
         module = contract["module"]
-        if not any(char in module for char in "*?[") and not registry.contracts_for(module):
+        if not is_pattern(module) and not registry.contracts_for(module):
             continue  # ignored by the configuration: the hook never checks it
         violations = check_runtime(contract, snap)
         findings = _findings(registry, contract, contract["module"], None, violations)

@@ -10,9 +10,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any
-
-from attrs import frozen
+from typing import Any, NamedTuple
 
 #: Version of the JSON report's shape; raised whenever a key changes meaning or disappears.
 JSON_VERSION = 1
@@ -23,8 +21,7 @@ TOOL_NAME = "importspy-hook"
 INFORMATION_URI = "https://pypi.org/project/importspy-hook/"
 
 
-@frozen
-class Finding:
+class Finding(NamedTuple):
     """One violation as the report shows it.
 
     :ivar module: the module the contract protects (the contract's pattern when no module was
@@ -63,8 +60,7 @@ class Finding:
         return int(text) if text.isdigit() else 1
 
 
-@frozen
-class Outcome:
+class Outcome(NamedTuple):
     """One contract applied to one module: kept or broken.
 
     :ivar module: the contract's ``module`` (a name or a pattern).
@@ -89,8 +85,7 @@ class Outcome:
         return not any(f.blocking for f in self.findings)
 
 
-@frozen
-class Report:
+class Report(NamedTuple):
     """Every contract outcome of one ``check`` run."""
 
     targets: tuple[str, ...]
