@@ -7,6 +7,10 @@ package ``importspy_hook`` is the public face; its other modules use the names h
 no leading underscore, and this module imports them only where first needed: ``_reading.cache``
 on a cache miss, ``_activation`` for a problem to report, ``_failure`` to word a violation,
 ``_install`` for ``invalidate_caches`` and a finder in front.
+
+PYTEST_DONT_REWRITE: pytest marks the modules of its plugins' distributions for assertion
+rewriting and warns about any it finds imported already, which drop-in activation always does
+(this module has no assertions to rewrite).
 """
 
 # A top-level module beside the .pth file rather than a submodule of the package: importing
@@ -133,13 +137,18 @@ def activate_from_environment():  # type: () -> None
             unknown_mode(values[1])
             mode = None
         files = []  # type: list[str]
+        unreadable = []  # type: list[Exception]
         for path in contract_paths(contracts):
             try:
-                files.extend(contract_files(path))
+                files.extend(contract_files(path, unreadable))
             except ValueError as exc:  # a ContractError, or a path the OS refuses (a NUL byte)
                 from importspy_hook._activation import unusable_path
 
                 unusable_path(path, exc)
+        if unreadable:
+            from importspy_hook._activation import unreadable_folders
+
+            unreadable_folders(unreadable)
         items = []  # type: list[Item]
         for file, item in zip(files, compiled_items(files), strict=True):
             if isinstance(item, Exception):
@@ -229,17 +238,20 @@ COMPILED_DIGEST = 5  # type: Final
 COMPILED_STAT = 6  # type: Final
 
 
-def contract_files(paths):  # type: (PathSpec) -> list[str]
-    # Files as given, folders searched recursively for *.yml and *.yaml (hidden entries and
-    # __* folders skipped), in sorted order. Raises ContractError for a missing path or a
-    # folder that cannot be read.
+def contract_files(paths, unreadable=None):
+    # type: (PathSpec, list[Exception] | None) -> list[str]
+    # Files as given, folders searched recursively for *.yml and *.yaml in any case (hidden
+    # entries and __* folders skipped, symlinked folders followed once), in sorted order.
+    # Raises ContractError for a missing path or a folder that cannot be read; a subfolder
+    # that cannot be read is added to ``unreadable`` instead when a list is given, so that
+    # the readable contracts of the path stay in force.
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
     files = []  # type: list[str]
     for entry in paths:
         path = os.fspath(entry)
         found = []  # type: list[str]
-        if _search(path, found):
+        if _search(path, found, unreadable, None, True):
             files.extend(sorted(found))
         elif os.path.exists(path):
             files.append(path)
@@ -250,11 +262,12 @@ def contract_files(paths):  # type: (PathSpec) -> list[str]
     return files
 
 
-def _search(folder, found):  # type: (str, list[str]) -> bool
+def _search(folder, found, unreadable, seen, top):
+    # type: (str, list[str], list[Exception] | None, set[str] | None, bool) -> bool
     # Adds the contract files under ``folder`` to ``found``; False when it is no folder.
     # os.scandir rather than os.walk: no generator to drive, and the entry types come with
-    # the listing. Like os.walk, symlinked folders are not followed. Listing first, rather
-    # than asking os.path.isdir, saves a stat at every start-up.
+    # the listing. Listing first, rather than asking os.path.isdir, saves a stat at every
+    # start-up. ``seen``: the real paths of the symlinked folders followed, against loops.
     try:
         with os.scandir(folder) as listing:
             entries = list(listing)
@@ -264,18 +277,29 @@ def _search(folder, found):  # type: (str, list[str]) -> bool
         # A folder that cannot be listed would silently leave its modules unguarded.
         from importspy_hook._errors import ContractError
 
-        raise ContractError(
+        problem = ContractError(
             folder,
             f"cannot be read: {error.strerror or error}; make it readable by this process, or remove it from the paths",
-        ) from None
+        )
+        if top or unreadable is None:
+            raise problem from None
+        unreadable.append(problem)
+        return True
     for entry in entries:
         name = entry.name
         if name.startswith("."):
             continue
         if entry.is_dir():
-            if not name.startswith("__") and not entry.is_symlink():
-                _search(entry.path, found)
-        elif name.endswith(SUFFIXES):
+            if name.startswith("__"):
+                continue
+            if entry.is_symlink():
+                real = os.path.realpath(entry.path)
+                seen = set() if seen is None else seen
+                if real in seen:
+                    continue
+                seen.add(real)
+            _search(entry.path, found, unreadable, seen, False)
+        elif name.lower().endswith(SUFFIXES):
             found.append(entry.path)
     return True
 
@@ -653,6 +677,15 @@ class ContractFinder:
 
     def find_spec(self, fullname, path=None, target=None):
         # type: (str, Sequence[str] | None, ModuleType | None) -> ModuleSpec | None
+        # Another finder put first after install() is reported at the first import that sees
+        # it (``_install.front_seen``): it may load protected modules without asking us.
+        meta_path = sys.meta_path
+        front = meta_path[0] if meta_path else self
+        if front is not self and id(front) not in self._warned:
+            self._warned.add(id(front))  # first: importing _install comes back through here
+            from importspy_hook._install import front_seen
+
+            front_seen(self, front)
         registry = self.registry
         if fullname not in registry.exact:
             if not fullname.startswith(registry.prefixes):
@@ -730,10 +763,6 @@ def _guarded_spec(finder, fullname, path, target):
 
             strict_failed(exc)
     meta_path = sys.meta_path
-    if not meta_path or meta_path[0] is not finder:
-        from importspy_hook._install import warn_front
-
-        warn_front(finder)
     spec = None  # type: ModuleSpec | None
     # A snapshot: another thread may change sys.meta_path meanwhile. Finders are called
     # directly, never through importlib.util.find_spec, which would recurse into us and
@@ -798,6 +827,15 @@ class GuardedLoader:
     def __getattr__(self, name):  # type: (str) -> object
         return getattr(self._real, name)
 
+    # isinstance() falls back to ``__class__`` when the type does not match (Objects/abstract.c
+    # ``object_isinstance``): ``isinstance(find_spec(name).loader, SourceFileLoader)`` answers
+    # for the real loader, as it does without the hook; type() still shows the proxy.
+    # A loader that is a class keeps the proxy's: importlib tells classes apart (BuiltinImporter).
+    @property  # type: ignore[misc]
+    def __class__(self):  # type: () -> type
+        real = self._real
+        return GuardedLoader if isinstance(real, type) else type(real)
+
     def __repr__(self):  # type: () -> str
         return f"<GuardedLoader of {self._real!r}>"
 
@@ -809,7 +847,7 @@ class GuardedLoader:
         # even if the import failed (import.c ``import_ensure_initialized``), an empty shell
         # of the refused module. exec_module still checks when create_module was not called
         # (``importlib.reload``).
-        importer = find_importer(1)
+        importer = find_importer(1, spec.name)
         refused = _decide(True, spec.name, spec.origin, self, importer)
         if refused is not None:
             raise refused
@@ -827,7 +865,7 @@ class GuardedLoader:
         # such a run like an import by runpy's caller (under ``python -m`` only runpy frames
         # are on the stack, so the importer is None). Other callers only look at the code.
         if sys._getframe(1).f_globals.get("__name__") == "runpy":
-            refused = _decide(True, fullname, self._origin, self, find_importer(1), run=True)
+            refused = _decide(True, fullname, self._origin, self, find_importer(1, fullname), run=True)
             if refused is not None:
                 raise refused
         return self._real.get_code(fullname)  # type: ignore[no-any-return,unused-ignore]
@@ -843,7 +881,7 @@ class GuardedLoader:
         if spec is not None:
             spec.loader = real
         if not self._checked:
-            refused = _decide(True, name, origin, self, find_importer(1))
+            refused = _decide(True, name, origin, self, find_importer(1, name))
             if refused is not None:
                 raise refused
         real.exec_module(module)
@@ -998,8 +1036,14 @@ def importer_failure(contract, name):  # type: (Plain, str | None) -> tuple[str,
     importers = contract["importers"]  # type: Plain | None
     if importers is None:
         return None
-    if name is not None:
-        for pattern in importers["deny"]:
+    deny = importers["deny"]  # type: Sequence[str]
+    if name is None:
+        # An importer that cannot be known may be a denied one: refused by a deny-list as by
+        # an allow-list (which says it first, when there is one).
+        if deny and importers["allow"] is None:
+            return ("importers.deny", None)
+    else:
+        for pattern in deny:
             if name_matches(name, pattern):
                 return ("importers.deny", pattern)
     allow = importers["allow"]  # type: Sequence[str] | None
@@ -1162,8 +1206,31 @@ def is_machinery(name):  # type: (object) -> bool
     return isinstance(name, str) and name.partition(".")[0] in MACHINERY
 
 
-def find_importer(depth=1):  # type: (int) -> ImporterFacts | None
-    # The first frame outside the import machinery, ``depth`` frames above the caller.
+# The functions that run a callable on another module's behalf (a thread's target, an
+# executor's work item, an event loop's callback, a logging factory, a scheduled event,
+# mock.patch's target lookup; None: any function of the module): the module that asked is
+# gone from the stack by then, so an import made from them has an unknown importer, never
+# the dispatcher. Their own imports (module level, or of their own package) are theirs.
+DISPATCHERS = {
+    "threading": ("run",),
+    "concurrent.futures.thread": ("run",),
+    "asyncio.events": ("_run",),
+    "logging.config": None,
+    "sched": ("run",),
+    "unittest.mock": None,
+}  # type: dict[str, tuple[str, ...] | None]
+# The key of an unknown importer's namespace that names the dispatching module.
+VIA = "__importspy_hook_via__"
+# Where an extension module's own code runs while it is imported (ExtensionFileLoader).
+_EXTENSION_STEPS = ("create_module", "exec_module")
+_EXTERNAL = ("importlib._bootstrap_external", "_frozen_importlib_external")
+
+
+def find_importer(depth=1, target=None):  # type: (int, str | None) -> ImporterFacts | None
+    # The first frame outside the import machinery, ``depth`` frames above the caller, for
+    # an import of ``target``. An importer that cannot be known has no name: ``None`` when no
+    # Python frame made the import (an atexit hook, a C callback), else ``(None, file, line,
+    # namespace)`` of the dispatching module's frame (README, "Who the importer is").
     frame = None  # type: FrameType | None
     try:
         frame = sys._getframe(depth + 1)
@@ -1172,10 +1239,39 @@ def find_importer(depth=1):  # type: (int) -> ImporterFacts | None
     while frame is not None:
         namespace = frame.f_globals
         name = namespace.get("__name__")
-        if not is_machinery(name):
-            return (name if isinstance(name, str) else None, frame.f_code.co_filename, frame.f_lineno or 0, namespace)
+        if is_machinery(name):
+            if frame.f_code.co_name in _EXTENSION_STEPS and name in _EXTERNAL:
+                # An extension module's initialisation (PyInit runs in these) is the importer.
+                loader = frame.f_locals.get("self")
+                spec = frame.f_locals.get("spec") or getattr(frame.f_locals.get("module"), "__spec__", None)
+                if type(loader).__name__ == "ExtensionFileLoader" and spec is not None:
+                    return (spec.name, spec.origin or "", 0, {})
+        elif not isinstance(name, str):
+            return (None, frame.f_code.co_filename, frame.f_lineno or 0, namespace)
+        elif (
+            target is not None
+            and frame.f_code.co_name == "__getattr__"
+            and target.startswith(name + ".")
+            and getattr(namespace.get("__getattr__"), "__code__", None) is frame.f_code
+        ):
+            # A package's module __getattr__ (PEP 562, lazy submodules) imports on behalf of
+            # the module that asked for the attribute: ``from payments import keys``.
+            pass
+        elif (
+            name in DISPATCHERS
+            and _dispatches(frame.f_code.co_name, DISPATCHERS[name])
+            and not (target or "").startswith(name.partition(".")[0] + ".")
+        ):
+            # No namespace: an unknown importer meets no ``importers.require``.
+            return (None, frame.f_code.co_filename, frame.f_lineno or 0, {VIA: name})
+        else:
+            return (name, frame.f_code.co_filename, frame.f_lineno or 0, namespace)
         frame = frame.f_back
     return None
+
+
+def _dispatches(function, functions):  # type: (str, tuple[str, ...] | None) -> bool
+    return function != "<module>" and (functions is None or function in functions)
 
 
 # -- The platform's facts ---------------------------------------------------------------

@@ -4,6 +4,9 @@ A ``.start`` entry cannot be conditional, and ``pkgutil.resolve_name`` imports t
 module, parents included, before calling it. This module is therefore top-level and tiny, so
 that with ``IMPORTSPY_HOOK_CONTRACTS`` unset start-up imports nothing of the hook's core
 (the ``.pth`` line keeps the same gate for Python 3.10 to 3.14).
+
+PYTEST_DONT_REWRITE: imported at start-up, before pytest could rewrite it (see the package's
+docstring).
 """
 
 import os

@@ -166,3 +166,16 @@ def installed(request: pytest.FixtureRequest) -> Environment:
     """Each install kind in turn: the built wheel, then the editable working tree."""
     environment: Environment = request.getfixturevalue(f"{request.param}_environment")
     return environment
+
+
+@pytest.fixture(scope="session")
+def environment_with_pytest(tmp_path_factory: pytest.TempPathFactory) -> Environment:
+    """The built wheel installed with pytest (the version running this suite) beside it.
+
+    pytest marks the packages of its plugins (here, importspy_hook, through its ``pytest11``
+    entry point) for assertion rewriting only when they are installed as files, as from a
+    wheel; drop-in activation imports the package before pytest starts.
+    """
+    environment = _make_environment(tmp_path_factory.mktemp("pytest"), "wheel")
+    _pip(environment.python, "install", f"pytest=={pytest.__version__}")
+    return environment

@@ -10,6 +10,8 @@ import pytest
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from conftest import Environment, Project
 
 KEYS_CONTRACT = """
@@ -281,3 +283,105 @@ class TestRunsOnce:
         result = installed.run(project.write(APP), script(self.START, FINDERS))
         assert "MODULES ['_importspy_hook_start']" in result.stdout, result.output
         assert "FINDERS 0" in result.stdout
+
+
+def _without_file_access_override() -> None:
+    # In the child, before exec: drop CAP_DAC_OVERRIDE (1) and CAP_DAC_READ_SEARCH (2) from
+    # the bounding set (prctl PR_CAPBSET_DROP, 24), so that even root is refused a folder it
+    # does not own whose mode says so, as another user is.
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    for capability in (1, 2):
+        if libc.prctl(24, capability, 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP) failed")
+
+
+class TestContractFolders:
+    """How activation reads the folders named in IMPORTSPY_HOOK_CONTRACTS (issue 15, item 4)."""
+
+    @pytest.mark.parametrize("encode", [lambda t: t.replace("\n", "\r\n"), lambda t: "\ufeff" + t], ids=["crlf", "bom"])
+    def test_a_broken_contract_saved_with_crlf_or_a_bom_refuses_its_module(
+        self, installed: Environment, project: Project, encode: Callable[[str], str]
+    ) -> None:
+        project.write(APP)
+        text = encode(BROKEN_KEYS["contracts/payments.keys.yml"])
+        (project.root / "contracts" / "payments.keys.yml").write_bytes(text.encode("utf-8"))
+        result = installed.run(project, IMPORT, "payments.billing", env=ON)
+        assert "REFUSED ContractViolation ['contract.unreadable']" in result.stdout, result.output
+        assert "imports of payments.keys are refused until the file is fixed" in result.stderr
+        assert "RAN False" in result.stdout
+
+    @pytest.mark.skipif(os.name != "posix", reason="folder modes and capabilities are POSIX")
+    def test_an_unreadable_subfolder_leaves_the_other_contracts_in_force(
+        self, installed: Environment, project: Project
+    ) -> None:
+        project.write(APP).write({"contracts/team/other.yml": "module: other\n"})
+        private = project.root / "contracts" / "team"
+        private.chmod(0o700)
+        preexec = None
+        if os.geteuid() == 0:
+            # Run as root: the folder belongs to another user, and the child loses the
+            # capabilities that let root read it anyway.
+            os.chown(private, 65534, 65534)
+            preexec = _without_file_access_override
+        else:
+            private.chmod(0)
+        try:
+            result = installed.run(project, IMPORT, "plugins.evil", env=ON, preexec_fn=preexec)
+        finally:
+            private.chmod(0o700)
+        assert "REFUSED ImporterViolation" in result.stdout, result.output
+        assert "RAN False" in result.stdout
+        (line,) = stderr_lines(result.stderr)
+        assert "contracts/team: cannot be read: Permission denied" in line, line
+        assert line.endswith("the contracts in it are not enforced (the others are). Fix its permissions")
+
+    @pytest.mark.skipif(os.name != "posix", reason="symbolic links to folders need privileges on Windows")
+    def test_symlinked_subfolders_and_upper_case_suffixes_are_read(
+        self, installed: Environment, project: Project
+    ) -> None:
+        project.write(APP)
+        shared = project.root / "shared"
+        shared.mkdir()
+        (project.root / "contracts" / "payments.keys.yml").rename(shared / "payments.keys.YML")
+        (project.root / "contracts" / "shared").symlink_to(shared, target_is_directory=True)
+        # A link back up must not make the search loop.
+        (shared / "loop").symlink_to(project.root / "contracts", target_is_directory=True)
+        result = installed.run(project, IMPORT, "plugins.evil", env=ON)
+        assert "REFUSED ImporterViolation" in result.stdout, result.output
+        assert result.stderr == ""
+        listed = project.python("-m", "importspy_hook", "list", "--contracts", "contracts")
+        assert "payments.keys" in listed.stdout, listed.output
+
+
+class TestOnlyActionableReports:
+    """A "*" contract matches what no hook can precede: only what a user can act on is reported."""
+
+    def test_a_star_contract_at_start_up_reports_nothing(self, installed: Environment, project: Project) -> None:
+        project.write({"contracts/all.yml": 'module: "*"\n'})
+        installed.run(project, "print('COLD')", env=ON)  # writes the compiled cache
+        result = installed.run(project, "print('STARTED')", env=ON)
+        assert "STARTED" in result.stdout
+        assert result.stderr == "", result.stderr
+
+    def test_install_with_a_star_contract_names_no_module_of_the_interpreter_or_the_hook(
+        self, project: Project
+    ) -> None:
+        project.write({"contracts/all.yml": 'module: "*"\n', "mine.py": ""})
+        script = """
+            import warnings, mine
+            import importspy_hook
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                importspy_hook.install("contracts")
+            for warning in caught:
+                print("WARNED", warning.message)
+        """
+        cold = project.run(script)
+        result = project.run(script)
+        assert cold.stdout == result.stdout, cold.output
+        listed = result.stdout.partition("WARNED ")[2].partition(" imported before")[0].rpartition(" ")[0].split(", ")
+        assert "mine" in listed, result.output
+        for unactionable in ("sys", "builtins", "_imp", "site", "__main__", "importspy_hook", "_importspy_hook_guard"):
+            assert unactionable not in listed, listed

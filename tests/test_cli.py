@@ -557,6 +557,34 @@ class TestLint:
         assert out == ""
         assert err == "2 contract files: no problems\n"
 
+    def test_an_unknown_arch_is_accepted_and_only_warned_about(self, project: Project) -> None:
+        # sparc64 is a real platform.machine() value: a contract may name it.
+        machine = os.uname().machine.lower() if hasattr(os, "uname") else "x86_64"
+        project.write(
+            {
+                "guarded.py": "",
+                "contracts/guarded.yml": f"module: guarded\nruntime:\n  arch: [sparc64, {machine}]\n",
+                "contracts/other.yml": "module: other\nruntime:\n  arch: sparc64\n",
+                "other.py": "",
+            }
+        )
+        linted = cli_run(project, "lint")
+        assert linted.returncode == 0, linted.stdout + linted.stderr
+        assert 'contracts/guarded.yml:3: warning: unknown arch "sparc64" is accepted as written' in linted.stdout
+        assert "2 contract files: no problems" in linted.stderr
+        result = project.run(
+            """
+            import importspy_hook
+            importspy_hook.install("contracts")
+            import guarded
+            try:
+                import other
+            except importspy_hook.RuntimeViolation as exc:
+                print("REFUSED", [v.rule for v in exc.violations])
+            """
+        )
+        assert "REFUSED ['runtime.arch']" in result.stdout, result.output
+
     def test_every_problem_of_every_file_is_reported_with_its_position(self, tmp_path: Path) -> None:
         write(
             tmp_path,
@@ -731,6 +759,57 @@ class TestInit:
         forced = cli_run(project, "init", "toolkit", "--force", "--output", "contracts/toolkit.yml")
         assert forced.returncode == 0
         assert "- name: scale" in (project.root / "contracts" / "toolkit.yml").read_text(encoding="utf-8")
+
+    def test_init_writes_class_attribute_annotations_and_instance_attributes(self, project: Project) -> None:
+        module = """
+            class Shape:
+                sides: int = 0
+                def __init__(self) -> None:
+                    self.color = "red"
+                    self._hidden = 1
+        """
+        project.write({"shapes.py": module})
+        assert cli_run(project, "init", "shapes").returncode == 0
+        contract = (project.root / "contracts" / "shapes.yml").read_text(encoding="utf-8")
+        assert "{name: sides, scope: class, annotation: int}" in contract
+        assert "{name: color, scope: instance}" in contract
+        assert "_hidden" not in contract
+        check = cli_run(project, "check", "shapes")
+        assert check.returncode == 0, check.stdout + check.stderr
+        project.write({"shapes.py": module.replace("self.color", "self.colour")})
+        assert cli_run(project, "check", "shapes").returncode == 1
+
+    def test_init_never_copies_values_of_secret_looking_names(self, project: Project) -> None:
+        secret = "sk-live-Zq9-never-in-a-file"
+        project.write(
+            {
+                "settings.py": f"""
+                    import os
+                    API_TOKEN = os.environ.get("API_TOKEN")
+                    SECRET_KEY = "{secret}-1"
+                    DATABASE_PASSWORD = "{secret}-2"
+                    DB_PASS = "{secret}-3"
+                    BROKER = "amqp://user:{secret}@rabbit/"
+                    MODE = "live"
+                """
+            }
+        )
+        done = cli_run(project, "init", "settings", env={"API_TOKEN": secret})
+        assert done.returncode == 0, done.stderr
+        contract = (project.root / "contracts" / "settings.yml").read_text(encoding="utf-8")
+        assert secret not in contract + done.stdout + done.stderr
+        assert "{name: SECRET_KEY}" in contract
+        assert '{name: MODE, value: "live"}' in contract
+
+    def test_init_names_the_contract_to_check_when_written_outside_contracts(self, project: Project) -> None:
+        project.write({"toolkit.py": self.MODULE})
+        done = cli_run(project, "init", "toolkit", "--output", "policy/toolkit.yml")
+        assert done.returncode == 0, done.stderr
+        assert "check toolkit --contracts policy/toolkit.yml" in done.stderr
+        contract = (project.root / "policy" / "toolkit.yml").read_text(encoding="utf-8")
+        assert "importspy-hook check toolkit --contracts policy/toolkit.yml" in contract
+        check = cli_run(project, "check", "toolkit", "--contracts", "policy/toolkit.yml")
+        assert check.returncode == 0, check.stdout + check.stderr
 
     def test_init_of_a_module_without_source_exits_2(self, project: Project) -> None:
         done = cli_run(project, "init", "no_such_module")

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -211,11 +216,14 @@ class TestNoImporter:
         assert "no pattern matches an import made outside any named module" in result.stdout
         assert "IMPORTED False" in result.stdout
 
-    def test_no_deny_pattern_matches_a_missing_importer(self, project: Project) -> None:
-        project.write(PAYMENTS | {"contracts/payments.keys.yml": 'module: payments.keys\nimporters: {deny: ["*"]}\n'})
+    def test_a_deny_list_refuses_a_missing_importer_as_an_allow_list_does(self, project: Project) -> None:
+        # It could be a denied module's doing: nothing shows it is not.
+        contract = 'module: payments.keys\nimporters: {deny: ["plugins", "plugins.*"]}\n'
+        project.write(PAYMENTS | {"contracts/payments.keys.yml": contract})
         result = project.run(NO_PYTHON_FRAME)
-        assert "VIOLATION" not in result.stdout, result.output
-        assert "IMPORTED True" in result.stdout
+        assert "VIOLATION ImporterViolation None ['importers.deny']" in result.stdout, result.output
+        assert "so it cannot be shown to be outside them" in result.stdout
+        assert "IMPORTED False" in result.stdout
 
 
 class TestInstallation:
@@ -527,6 +535,174 @@ class TestTheIssueExample:
             "'runtime.env.equals', 'importers.require.variable.missing', 'importers.require.function.missing', "
             "'importers.require.class.missing']"
         ) in result.stdout, result.output
+
+
+DENY_PLUGINS = 'module: payments.keys\nimporters:\n  deny: ["plugins", "plugins.*"]\n'
+
+#: plugins.evil has payments.keys imported on its behalf; each way runs in a fresh interpreter.
+ON_BEHALF = {
+    "thread": """
+        import importlib, threading
+        worker = threading.Thread(target=importlib.import_module, args=("payments.keys",))
+        worker.start(); worker.join()
+    """,
+    "executor": """
+        import importlib
+        from concurrent.futures import ThreadPoolExecutor
+        with ThreadPoolExecutor() as pool:
+            pool.submit(importlib.import_module, "payments.keys").result()
+    """,
+    "to_thread": """
+        import asyncio, importlib
+        asyncio.run(asyncio.to_thread(importlib.import_module, "payments.keys"))
+    """,
+    "call_soon": """
+        import asyncio, importlib
+        async def main():
+            loop = asyncio.get_running_loop()
+            loop.call_soon(importlib.import_module, "payments.keys")
+            await asyncio.sleep(0.05)
+        asyncio.run(main())
+    """,
+    "dict_config": """
+        import logging.config
+        handler = {"()": "importlib.import_module", "name": "payments.keys"}
+        logging.config.dictConfig({"version": 1, "handlers": {"h": handler}})
+    """,
+    "mock_patch": """
+        from unittest import mock
+        with mock.patch("payments.keys.KEY", "other"):
+            pass
+    """,
+    "atexit": """
+        import atexit, importlib
+        atexit.register(importlib.import_module, "payments.keys")
+    """,
+}
+
+REPORT_ON_BEHALF = """
+    import sys, threading
+    import importspy_hook
+    importspy_hook.install("contracts")
+    failures = []
+    def report(exc):
+        print("RAISED", type(exc).__name__, exc)
+        while exc is not None and not hasattr(exc, "violations"):  # wrapped by the dispatcher
+            exc = exc.__cause__ or exc.__context__
+        if exc is not None:
+            print("VIOLATION", type(exc).__name__, exc.importer, [v.rule for v in exc.violations])
+            print("MESSAGE", exc)
+    sys.excepthook = lambda kind, exc, tb: report(exc)
+    threading.excepthook = lambda args: report(args.exc_value)
+    sys.unraisablehook = lambda unraisable: report(unraisable.exc_value)
+    try:
+        import plugins.evil
+    except ImportError as exc:
+        report(exc)
+    print("IMPORTED", "payments.keys" in sys.modules)
+"""
+
+
+class TestImportsMadeOnAModulesBehalf:
+    """Issue 15, "The importer, misattributed": a deny-list is not bypassed through code that
+    runs the import for another module, and no dispatcher is blamed."""
+
+    @pytest.mark.parametrize("way", sorted(ON_BEHALF))
+    def test_a_deny_list_refuses_an_import_whose_importer_cannot_be_known(self, project: Project, way: str) -> None:
+        project.write(PAYMENTS | {"plugins/evil.py": ON_BEHALF[way], "contracts/payments.keys.yml": DENY_PLUGINS})
+        result = project.run(REPORT_ON_BEHALF)
+        assert not (project.root / "side-effect").exists(), result.output
+        assert "IMPORTED True" not in result.stdout
+        if way == "mock_patch" and "has no attribute 'keys'" in result.output:
+            # From 3.11, mock looks the target up with pkgutil.resolve_name, which turns the
+            # refusal into "module 'payments' has no attribute 'keys'".
+            return
+        # Reported by whatever the dispatcher does with an exception (an event loop logs it).
+        assert "importers.deny in contracts/payments.keys.yml:3" in result.output, result.output
+        if way == "atexit":  # no Python frame at all runs an exit hook
+            assert "the importer is code outside any module" in result.output
+        else:
+            assert "the importer is unknown (code run by " in result.output
+
+    def test_an_allow_list_names_the_dispatcher_as_unknown_not_as_the_importer(self, project: Project) -> None:
+        allow = 'module: payments.keys\nimporters:\n  allow: ["threading", "plugins.*"]\n'
+        project.write(PAYMENTS | {"plugins/evil.py": ON_BEHALF["thread"], "contracts/payments.keys.yml": allow})
+        result = project.run(REPORT_ON_BEHALF)
+        assert "VIOLATION ImporterViolation None ['importers.allow']" in result.stdout, result.output
+        assert "unknown (code run by threading for a module that cannot be known" in result.stdout
+
+    def test_a_package_getattr_imports_on_behalf_of_the_module_that_asked(self, project: Project) -> None:
+        lazy = """
+            import importlib
+            def __getattr__(name):
+                return importlib.import_module(f"{__name__}.{name}")
+        """
+        allow = 'module: payments.keys\nimporters:\n  allow: ["payments", "payments.*"]\n'
+        project.write(
+            PAYMENTS
+            | {
+                "payments/__init__.py": lazy,
+                "plugins/evil.py": "from payments import keys\n",
+                "contracts/payments.keys.yml": allow,
+            }
+        )
+        refused = project.run(REPORT_ON_BEHALF)
+        assert "VIOLATION ImporterViolation plugins.evil ['importers.allow']" in refused.stdout, refused.output
+        assert "IMPORTED False" in refused.stdout
+        # The package itself may still use its lazy attribute.
+        project.write({"plugins/evil.py": "import payments.billing\n"})
+        allowed = project.run(REPORT_ON_BEHALF)
+        assert "VIOLATION" not in allowed.stdout, allowed.output
+        assert "IMPORTED True" in allowed.stdout
+
+
+NATIVE = r"""
+#include <Python.h>
+static struct PyModuleDef def = {PyModuleDef_HEAD_INIT, "native", NULL, -1, NULL};
+PyMODINIT_FUNC PyInit_native(void) {
+    PyObject *keys = PyImport_ImportModule("payments.keys");
+    if (keys == NULL) return NULL;
+    Py_DECREF(keys);
+    return PyModule_Create(&def);
+}
+"""
+
+
+def _build_extension(folder: Path) -> None:
+    import sysconfig
+
+    compiler = shutil.which("cc") or shutil.which("gcc")
+    include = sysconfig.get_paths()["include"]
+    if compiler is None or os.name != "posix" or not (Path(include) / "Python.h").exists():
+        pytest.skip("needs a C compiler and the Python headers")
+    source = folder / "native.c"
+    source.write_text(NATIVE, encoding="utf-8")
+    target = folder / f"native{sysconfig.get_config_var('EXT_SUFFIX')}"
+    flags = ["-undefined", "dynamic_lookup"] if sys.platform == "darwin" else []
+    subprocess.run(
+        [compiler, "-shared", "-fPIC", f"-I{include}", str(source), "-o", str(target), *flags],
+        check=True,
+        capture_output=True,
+    )
+
+
+class TestExtensionModuleImporter:
+    def test_an_extension_modules_initialisation_is_the_importer(self, project: Project) -> None:
+        allow_main = 'module: payments.keys\nimporters:\n  allow: ["__main__"]\n'
+        project.write(PAYMENTS | {"contracts/payments.keys.yml": allow_main})
+        _build_extension(project.root)
+        result = project.run(
+            """
+            import importspy_hook
+            importspy_hook.install("contracts")
+            try:
+                import native
+            except importspy_hook.ImporterViolation as exc:
+                print("VIOLATION", exc.importer, [v.rule for v in exc.violations])
+            """
+        )
+        assert "VIOLATION native ['importers.allow']" in result.stdout, result.output
+        assert not (project.root / "side-effect").exists()
 
 
 class TestContractsAsObjects:

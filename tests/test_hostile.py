@@ -312,16 +312,19 @@ class TestRegularExpressions:
             else:
                 print("IMPORTED")
         """
-        project.write({"guarded.py": "", "contracts/a.yml": _env_contract("a*a*a*b?")})
-        assert "IMPORTED" in project.run(script, env={"REGION": "a" * 256}, timeout=60).stdout
-        longer = project.run(script, env={"REGION": "a" * 257}, timeout=60)
+        project.write({"guarded.py": "", "contracts/a.yml": _env_contract("a*a*b")})
+        assert "IMPORTED" in project.run(script, env={"REGION": "a" * 255 + "b"}, timeout=60).stdout
+        longer = project.run(script, env={"REGION": "a" * 256 + "b"}, timeout=60)
         assert "REFUSED ['runtime.env.matches']" in longer.stdout, longer.output
-        project.write({"contracts/a.yml": _env_contract("a*?a*?a*?b")})
+        project.write({"contracts/a.yml": _env_contract("a*?a*?b")})
         worst = project.run(script, env={"REGION": "a" * 256}, timeout=60)
         assert "REFUSED ['runtime.env.matches']" in worst.stdout, worst.output
 
 
 SECRET = "hunter2-Zq9-SECRET-VALUE"
+
+#: An expected value a contract holds, as secret as the values of the environment.
+EXPECTED = "sk-expected-Xv7-CONTRACT-VALUE"
 
 SECRET_FILES = {
     "guarded.py": "",
@@ -332,15 +335,42 @@ SECRET_FILES = {
             API_KEY: {matches: "sk-[a-z]+", secret: true}
             TOKEN: {one_of: [a, b]}
             PASSWORD: {equals: expected}
+            STAGE_NAME: {matches: "dev-[a-z]+"}
+            DB_PASS: {equals: expected}
+            MYSQL_PWD: {one_of: [a, b]}
+            DATABASE_URL: {matches: "postgres://.*"}
+            BROKER: {equals: "amqp://guest@localhost/"}
     """,
-    "contracts/warned.yml": """
+    "contracts/marked.yml": """
+        module: marked
+        runtime:
+          env:
+            STAGE_NAME: {required: true, secret: true}
+    """,
+    "contracts/warned.yml": f"""
         module: warned
         on_violation: warn
         runtime:
           env:
-            API_KEY: {equals: other, secret: true}
+            API_KEY: {{equals: "{EXPECTED}", secret: true}}
+            SERVICE_DSN: {{one_of: ["{EXPECTED}-dsn"]}}
+            PRIVATE_PEM: "{EXPECTED}-pem"
     """,
     "warned.py": "",
+}
+
+#: Every variable of SECRET_FILES, each holding a value built on SECRET.
+SECRET_ENV = {
+    "API_KEY": SECRET,
+    "TOKEN": SECRET + "-token",
+    "PASSWORD": SECRET + "-password",
+    "STAGE_NAME": SECRET + "-stage",
+    "DB_PASS": SECRET + "-db",
+    "MYSQL_PWD": SECRET + "-mysql",
+    "DATABASE_URL": f"mysql://admin:{SECRET}@db/prod",
+    "BROKER": f"amqp://user:{SECRET}@rabbit/",
+    "SERVICE_DSN": SECRET + "-dsn",
+    "PRIVATE_PEM": SECRET + "-pem",
 }
 
 SWEEP = """
@@ -357,11 +387,13 @@ installation = importspy_hook.install("contracts")
 channels.append(repr(installation))
 snap = importspy_hook.snapshot()
 channels += [repr(snap), str(snap.as_dict())]
+channels.append(repr(importspy_hook.load_contract("contracts/warned.yml")))
 try:
     import guarded
 except importspy_hook.ContractViolation as exc:
     channels += [str(exc), repr(exc), repr(exc.violations), traceback.format_exc()]
     channels += [repr(v) for v in exc.violations] + [str(v) for v in exc.violations]
+    channels += traceback.TracebackException(type(exc), exc, exc.__traceback__, capture_locals=True).format()
 with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always")
     import warned
@@ -377,24 +409,81 @@ import guarded  # uncaught: the interpreter prints the traceback to stderr
 class TestSecrets:
     def test_secret_value_appears_in_no_output_channel(self, project: Project) -> None:
         project.write(SECRET_FILES)
-        secrets = {"API_KEY": SECRET, "TOKEN": SECRET + "-token", "PASSWORD": SECRET + "-password"}
-        result = project.run(SWEEP, env=secrets)
+        result = project.run(SWEEP, env=SECRET_ENV)
         assert "CHANNELS" in result.stdout, result.output
         assert "runtime.env" in result.output  # the violations were reported
-        assert "API_KEY" in result.output
+        for name in SECRET_ENV:
+            assert f"{name} " in result.output, name
         assert "Traceback" in result.stderr
+        assert "(the value is secret and not shown)" in result.output
         assert SECRET not in result.output
+        assert EXPECTED not in result.output
+
+    def test_an_unquoted_secret_is_never_echoed(self, project: Project) -> None:
+        # A number the YAML reader turns into an int: the contract is refused, and its value
+        # stays out of the error on every channel that words it.
+        digits = "8472619305"
+        project.write(
+            {
+                "guarded.py": "",
+                "contracts/pin.yml": f"""
+                    module: guarded
+                    runtime:
+                      env:
+                        PIN_CODE: {{equals: {digits}, secret: true}}
+                        LEVEL: {{one_of: ["1", {digits}1]}}
+                        SHORT_FORM: {digits}2
+                """,
+            }
+        )
+        script = """
+            import importspy_hook
+            for attempt in (importspy_hook.load_contract, importspy_hook.install):
+                try:
+                    attempt("contracts/pin.yml")
+                except importspy_hook.ContractError as exc:
+                    print("REFUSED", exc)
+            __import__("_importspy_hook_guard").activate_from_environment()  # what the .pth line runs
+            try:
+                import guarded
+            except ImportError as exc:
+                print("IMPORT", exc)
+        """
+        result = project.run(script, env={"IMPORTSPY_HOOK_CONTRACTS": "contracts", "PIN_CODE": digits})
+        lint = project.python("-m", "importspy_hook", "lint", "contracts")
+        output = result.output + lint.output
+        assert result.stdout.count("REFUSED") == 2, result.output
+        assert "IMPORT" in result.stdout  # fails closed
+        assert "pin.yml:4:" in output
+        assert "got a number; the environment holds only text, so quote it" in output
+        assert digits not in output
+
+    def test_the_compiled_cache_is_as_private_as_the_contracts(self, project: Project) -> None:
+        project.write(
+            {
+                "guarded.py": "",
+                "contracts/guarded.yml": f"module: guarded\nruntime:\n  env:\n"
+                f"    API_KEY: {{equals: '{EXPECTED}', secret: true}}\n",
+            }
+        )
+        (project.root / "contracts" / "guarded.yml").chmod(0o600)
+        result = project.run("import importspy_hook; importspy_hook.install('contracts'); print('OK')")
+        assert "OK" in result.stdout, result.output
+        (cache,) = (project.root / "contracts" / "__importspy_cache__").glob("*.marshal")
+        assert cache.stat().st_mode & 0o077 == 0, oct(cache.stat().st_mode)
 
     @pytest.mark.parametrize("fmt", ["text", "json", "sarif"])
     def test_cli_check_output_never_contains_the_secret(self, project: Project, fmt: str) -> None:
         # The CLI is built in a parallel branch: this runs once importspy_hook.cli exists.
         pytest.importorskip("importspy_hook.cli")
         project.write(SECRET_FILES)
-        env = {"API_KEY": SECRET, "TOKEN": SECRET, "PASSWORD": SECRET}
+        env = SECRET_ENV
         result = project.python("-m", "importspy_hook", "check", "--contracts", "contracts", "--format", fmt, env=env)
         assert result.returncode == 1, result.output
         assert "API_KEY" in result.output
+        assert "STAGE_NAME" in result.output
         assert SECRET not in result.output
+        assert EXPECTED not in result.output
         snapshot = project.python(
             "-m",
             "importspy_hook",
@@ -405,6 +494,12 @@ class TestSecrets:
             "API_KEY",
             "--env",
             "TOKEN",
+            "--env",
+            "STAGE_NAME",
+            "--env",
+            "DATABASE_URL",
+            "--env",
+            "BROKER",
             env=env,
         )
         assert snapshot.returncode == 0, snapshot.output

@@ -11,6 +11,8 @@ import platform
 import sys
 import textwrap
 
+import pytest
+
 from importspy_hook._reading.importspy import migrate
 from importspy_hook._reading.load import load_contract
 
@@ -293,6 +295,58 @@ class TestInvalidSpymodel:
         assert checked.returncode == 1, checked.output
         assert "importers.allow" in checked.stdout
 
+    def test_the_described_script_run_directly_may_import(self, project: Project) -> None:
+        # ImportSpy's own users run ``python extension.py``: the importer is __main__.
+        project.write({**PLUGIN_FILES, "contracts/spymodel.yml": PLUGIN_SPYMODEL})
+        main = (project.root / "extension.py").read_text(encoding="utf-8")
+        runner = "import importspy_hook, runpy, sys\nimportspy_hook.install('contracts')\n"
+        project.write({"run_it.py": runner + "runpy.run_path('extension.py', run_name='__main__')\nprint('RAN')\n"})
+        result = project.python("run_it.py")
+        assert "RAN" in result.stdout, result.output + main
+
+    @pytest.mark.parametrize("layout", ["mapped", "in_folder"])
+    def test_a_failed_return_annotation_names_the_line_of_return_annotation(
+        self, project: Project, layout: str
+    ) -> None:
+        spymodel_text = textwrap.dedent(PLUGIN_SPYMODEL).lstrip("\n")
+        if layout == "mapped":
+            files = {
+                **PLUGIN_FILES,
+                "legacy/spymodel.yml": spymodel_text.replace("module: package\n", ""),
+                "pyproject.toml": (
+                    '[tool.importspy-hook]\ncontracts = []\nimportspy_contracts = {"legacy/spymodel.yml" = "package"}\n'
+                ),
+            }
+            written = files["legacy/spymodel.yml"]
+        else:
+            files = {**PLUGIN_FILES, "contracts/spymodel.yml": spymodel_text}
+            written = spymodel_text
+        expected = written.splitlines().index("        return_annotation: str") + 1
+        wrong = EXTENSION.replace(
+            "def add_extension(self, msg: str) -> str:", "def add_extension(self, msg: str) -> int:"
+        )
+        assert wrong != EXTENSION
+        result = project.write(files).write({"extension.py": wrong}).run(REPORT, "extension")
+        assert "importers.require.method.returns" in result.stdout, result.output
+        assert f"spymodel.yml:{expected}: Extension.add_extension must be annotated -> str" in result.stdout
+
+    def test_lint_reads_the_configuration_as_check_does(self, project: Project) -> None:
+        broken = PLUGIN_SPYMODEL.replace("module: package\n", "") + "functionz:\n  - name: run\n"
+        files = {
+            **PLUGIN_FILES,
+            "contracts/broken.yml": "module: [\n",  # not read: contracts = [] names no folder
+            "legacy/spymodel.yml": broken,
+            "pyproject.toml": (
+                '[tool.importspy-hook]\ncontracts = []\nimportspy_contracts = {"legacy/spymodel.yml" = "package"}\n'
+            ),
+        }
+        linted = project.write(files).python("-m", "importspy_hook", "lint")
+        assert linted.returncode == 2, linted.output
+        assert "legacy/spymodel.yml:" in linted.stdout
+        assert "functionz" in linted.stdout
+        assert "contracts/broken.yml" not in linted.output
+        assert "1 contract file: 1 problem" in linted.stderr
+
 
 class TestMigrate:
     def test_migrated_contract_is_a_valid_native_contract(self, tmp_path: Path) -> None:
@@ -304,7 +358,7 @@ class TestMigrate:
         contract = load_contract(target)
         assert contract.module == "package"
         assert contract.importers is not None
-        assert contract.importers.allow == ("extension", "*.extension")
+        assert contract.importers.allow == ("extension", "*.extension", "__main__")
         assert contract.runtime[0].python is not None
         assert contract.runtime[0].python.text == f"=={MAJOR_MINOR}.*"
 
@@ -314,8 +368,8 @@ class TestMigrate:
         text = migrate(str(source))
         assert text.startswith(f"# Migrated from the ImportSpy contract {source}.\n")
         assert "#   - instance attribute Extension.extension_instance_name: its value is not checked" in text
-        assert "#   - filename: extension.py became importers.allow: [extension, '*.extension']" in text
-        assert '\nschema: 1\nmodule: package\nimporters:\n  allow: [extension, "*.extension"]\n' in text
+        assert "#   - filename: extension.py became importers.allow: [extension, '*.extension', __main__]" in text
+        assert '\nschema: 1\nmodule: package\nimporters:\n  allow: [extension, "*.extension", __main__]\n' in text
 
     def test_unquoted_version_keeps_its_spelling(self, tmp_path: Path) -> None:
         source = tmp_path / "spymodel.yml"

@@ -98,6 +98,26 @@ class TestLoaderFeaturesKeepWorking:
         )
         assert "SourceFileLoader SourceFileLoader\nTrue True" in out
 
+    def test_a_protected_spec_found_before_the_import_passes_isinstance_for_the_real_loader(
+        self, project: Project
+    ) -> None:
+        refusing = {"contracts/guarded.yml": "module: guarded\nimporters: {allow: [nobody]}\n"}
+        result = project.write({**PACKAGE, **refusing}).run(
+            """
+            import importlib.machinery as m, importlib.util, sys
+            import importspy_hook
+            importspy_hook.install("contracts")
+            spec = importlib.util.find_spec("guarded")
+            print("BEFORE", isinstance(spec.loader, m.SourceFileLoader), type(spec.loader).__name__)
+            try:
+                import guarded
+            except ImportError as exc:
+                print("STILL CHECKED", type(exc).__name__)
+            """
+        )
+        assert "BEFORE True GuardedLoader" in result.stdout, result.output
+        assert "STILL CHECKED ImporterViolation" in result.stdout
+
     def test_importlib_resources_files(self, project: Project) -> None:
         out = self.run(
             project,

@@ -633,6 +633,56 @@ class TestInstallation:
         assert "IN FLIGHT ['StructureViolation'] False" in result.stdout, result.output
         assert "LATER IMPORTED" in result.stdout
 
+    TAKEOVER = """
+        import importlib.machinery, sys, warnings, importspy_hook
+        importspy_hook.install("contracts")
+
+        class Takeover:  # loads guarded itself, as typeguard's finder does for its packages
+            def __repr__(self):
+                return "<Takeover>"
+
+            def find_spec(self, name, path=None, target=None):
+                if name == "guarded":
+                    return importlib.machinery.PathFinder.find_spec(name, path)
+                return None
+
+        sys.meta_path.insert(0, Takeover())
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                import colorsys  # any import the guard sees
+                import guarded
+            except ImportError as exc:
+                print("ERROR", exc)
+        for warning in caught:
+            print("WARNED", warning.filename.endswith("main.py"), warning.message)
+        print("GUARDED", "guarded" in sys.modules)
+    """
+
+    def test_a_finder_in_front_that_loads_a_protected_module_is_reported_where_it_happens(
+        self, project: Project
+    ) -> None:
+        project.write({"guarded.py": "", "contracts/guarded.yml": CONTRACT_ALLOW_NOBODY.format(name="guarded")})
+        result = project.run(self.TAKEOVER)
+        assert "WARNED True <Takeover> sits in front of importspy_hook's finder" in result.stdout, result.output
+        assert "it would load guarded itself, unchecked" in result.stdout
+        assert result.stdout.count("WARNED") == 1
+
+    def test_a_finder_in_front_is_an_error_when_asked(self, project: Project) -> None:
+        project.write({"guarded.py": "", "contracts/guarded.yml": CONTRACT_ALLOW_NOBODY.format(name="guarded")})
+        result = project.run(self.TAKEOVER, env={"IMPORTSPY_HOOK_FINDER_IN_FRONT": "error"})
+        assert "ERROR <Takeover> sits in front of importspy_hook's finder" in result.stdout, result.output
+        assert "(IMPORTSPY_HOOK_FINDER_IN_FRONT=error)" in result.stdout
+        assert "GUARDED False" in result.stdout
+
+    def test_a_finder_in_front_that_loads_no_protected_module_is_not_reported(self, project: Project) -> None:
+        project.write(
+            {"guarded.py": "", "other.py": "", "contracts/guarded.yml": CONTRACT_ALLOW_NOBODY.format(name="other")}
+        )
+        result = project.run(self.TAKEOVER)
+        assert "WARNED" not in result.stdout, result.output
+        assert "GUARDED True" in result.stdout
+
     def test_finder_put_in_front_after_install_is_reported(self, project: Project) -> None:
         project.write(
             {
@@ -678,9 +728,10 @@ class TestInstallation:
         )
         assert "CLEAN []" in result.stdout, result.output
         assert (
-            "PROBLEM <Takeover> sits in front of importspy_hook's finder on sys.meta_path, so the modules it "
-            "finds are loaded without their contract checks; call importspy_hook.install() again after it "
-            "was added to put the guard back in front; it would load guarded itself, unchecked"
+            "PROBLEM <Takeover> sits in front of importspy_hook's finder on sys.meta_path: it would load "
+            "guarded itself, unchecked; call importspy_hook.install() after adding it, to put the guard back "
+            "in front (with no arguments it reads IMPORTSPY_HOOK_CONTRACTS, as drop-in activation does); set "
+            "IMPORTSPY_HOOK_FINDER_IN_FRONT=error to make this an error"
         ) in result.stdout
         assert "OTHER STILL REFUSED" in result.stdout
         assert "AUTO 1 <Takeover> sits in front of importspy_hook's finder" in result.stdout

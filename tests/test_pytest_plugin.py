@@ -8,6 +8,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from _pytest.pytester import Pytester
 
+    from conftest import Environment, Project
+
 pytest_plugins = ["pytester"]
 
 CONTRACT = """
@@ -125,3 +127,50 @@ class TestCost:
         )
         result = app.runpytest_subprocess("test_modules.py")
         result.assert_outcomes(passed=1)
+
+
+DROP_IN_TESTS = {
+    "pytest.ini": "[pytest]\nfilterwarnings = error\n",
+    "test_guarded.py": "import attrs\n\ndef test_uses_attrs():\n    assert attrs.define\n",
+    "contracts/all.yml": 'module: "*"\n',
+    "contracts/attrs.yml": 'module: attrs\nimporters:\n  allow: ["test_*", "attr", "attr.*", "cattrs", "cattrs.*"]\n',
+}
+
+
+class TestDropInActivation:
+    """pytest in an environment where the .pth activates the hook, without ``--importspy-hook``."""
+
+    def test_filterwarnings_error_gives_the_result_of_a_run_without_the_hook(
+        self, project: Project, environment_with_pytest: Environment
+    ) -> None:
+        project.write(DROP_IN_TESTS)
+        code = "import sys, pytest; sys.exit(pytest.main(['-q', '-p', 'no:cacheprovider']))"
+        bare = environment_with_pytest.run(project, code)
+        assert bare.returncode == 0, bare.output
+        active = {"IMPORTSPY_HOOK_CONTRACTS": str(project.root / "contracts")}
+        cold = environment_with_pytest.run(project, code, env=active)
+        assert (project.root / "contracts" / "__importspy_cache__").is_dir()
+        warm = environment_with_pytest.run(project, code, env=active)
+        for result in (cold, warm):
+            assert result.returncode == 0, result.output
+            assert "1 passed" in result.stdout
+            assert "PytestAssertRewriteWarning" not in result.output
+
+    def test_test_modules_are_checked_and_their_assertions_still_rewritten(
+        self, project: Project, environment_with_pytest: Environment
+    ) -> None:
+        project.write(
+            {
+                "test_guarded.py": "def test_compares():\n    left = [1, 2]\n    assert left == [1, 3]\n",
+                "contracts/test_guarded.yml": "module: test_guarded\nruntime:\n  env:\n    GUARD: {equals: 'on'}\n",
+            }
+        )
+        code = "import sys, pytest; sys.exit(pytest.main(['-q', '-p', 'no:cacheprovider']))"
+        contracts = str(project.root / "contracts")
+        refused = environment_with_pytest.run(project, code, env={"IMPORTSPY_HOOK_CONTRACTS": contracts})
+        assert "RuntimeViolation" in refused.output, refused.output
+        assert "runtime.env.equals" in refused.output or "GUARD" in refused.output
+        allowed = environment_with_pytest.run(project, code, env={"IMPORTSPY_HOOK_CONTRACTS": contracts, "GUARD": "on"})
+        # Rewritten: pytest explains the failed comparison item by item.
+        assert "1 failed" in allowed.stdout, allowed.output
+        assert "At index 1 diff: 2 != 3" in allowed.stdout

@@ -3,6 +3,10 @@
 Contracts are YAML files keyed by module name; :func:`install` puts a ``sys.meta_path``
 finder in front of the import system that checks the importer, the platform and what the
 modules define, before a protected module's code runs.
+
+PYTEST_DONT_REWRITE: pytest marks the packages of its plugins for assertion rewriting and
+warns about any it finds imported already, which drop-in activation always does; this
+package has no assertions for pytest to rewrite.
 """
 
 # The public face only: every name is imported from its home on first use (PEP 562), so that

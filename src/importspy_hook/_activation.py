@@ -73,10 +73,24 @@ def unusable_path(path: str, exc: Exception) -> None:
     report(f"{_located(problem)}; its contracts are not enforced. Fix the path in {CONTRACTS_VARIABLE}")
 
 
+def unreadable_folders(problems: "list[Exception]") -> None:
+    """Subfolders of a contract path that cannot be listed: their contracts are unknown, so
+    nothing can refuse their modules; the readable contracts of the path stay in force."""
+    for problem in problems:
+        report(
+            f"{_located(_as_contract_error('', problem))}; the contracts in it are not enforced "
+            f"(the others are). Fix its permissions"
+        )
+
+
 def install_reporting(registry: "Registry", strict: bool) -> None:
     """:func:`importspy_hook.install` for activation: a warning becomes its line on stderr."""
+    from importspy_hook import _install
     from importspy_hook._install import install
 
+    # What is imported before start-up activation was imported by the interpreter or an
+    # earlier .pth file: only a contract naming such a module exactly is worth a word.
+    _install.at_start_up = True
     try:
         install(registry, strict=strict)
     except Warning as warning:
@@ -89,6 +103,8 @@ def install_reporting(registry: "Registry", strict: bool) -> None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             install(registry, strict=strict)
+    finally:
+        _install.at_start_up = False
 
 
 def _as_contract_error(path: str, exc: Exception) -> "ContractError":
@@ -240,7 +256,9 @@ def module_names(file: str) -> list[str]:
     """
     try:
         with open(file, "rb") as stream:
-            text = stream.read(1 << 20).decode("utf-8", "replace")
+            # utf-8-sig and universal line ends: a file saved with a byte order mark or CRLF
+            # line ends names its module like any other.
+            text = stream.read(1 << 20).decode("utf-8-sig", "replace").replace("\r\n", "\n").replace("\r", "\n")
     except OSError:
         return []
     # Imported here: only broken contracts need it.

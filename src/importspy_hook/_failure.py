@@ -15,7 +15,14 @@ import sys
 
 from _importspy_hook_guard import enter_own_imports, find_importer, leave_own_imports
 from importspy_hook._snapshot import snapshot
-from importspy_hook._violations import importer_violations, named, runtime_violations, violation, where
+from importspy_hook._violations import (
+    importer_violations,
+    named,
+    runtime_violations,
+    secret_variables,
+    violation,
+    where,
+)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -190,6 +197,9 @@ def report_before(
     found: list[tuple[Plain, list[Violation]]] = []
     if failed:
         snap = snapshot()
+        # Secret is a property of the variable: any contract of the registry may mark it (an
+        # embedded guard() has only its own contract).
+        marked = secret_variables(getattr(registry, "contracts", contracts))
         outer = enter_own_imports()
         try:
             # Wording runs no user code: what it imports is the hook's own.
@@ -200,7 +210,7 @@ def report_before(
                     found.append((contract, violations))
             for index, _, runtime in failed:
                 if runtime is not None:
-                    found.append((contracts[index], runtime_violations(contracts[index], snap, runtime)))
+                    found.append((contracts[index], runtime_violations(contracts[index], snap, runtime, marked)))
         finally:
             leave_own_imports(outer)
     for contract in contracts:

@@ -190,7 +190,7 @@ def _gcd_import(name, package=None, level=0):  # type: (str, str | None, int) ->
         if reached is None:
             reached = _reach(key, name, (), level, package)
         if reached:
-            importer = find_importer(1)
+            importer = find_importer(1, reached[-1])
             modules = sys.modules
             absent = [m for m in reached if m not in modules]
             for module in reached:
@@ -350,7 +350,7 @@ def _check_statement(name, module, globals):  # type: (str | None, str, Mapping[
         if frame is not None and frame.f_globals is globals:
             importer = (name, frame.f_code.co_filename, frame.f_lineno or 0, frame.f_globals)
     if importer is None:
-        importer = find_importer(1)
+        importer = find_importer(1, module)
     _check_edge(importer, module)
 
 

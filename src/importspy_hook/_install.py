@@ -28,22 +28,63 @@ if TYPE_CHECKING:
     ContractObject = Contract | Mapping[str, Any]
 
 
-def warn_front(finder: "ContractFinder") -> None:
-    """Warn once per finder that sits in front of ours on ``sys.meta_path``."""
-    # Only on the slow path of a protected import: a finder put in front of ours after
-    # install() (pytest's rewriter, typeguard, another hook) sees every import first and
-    # can load a protected module without asking us. Warn once per such finder; never
-    # raise from here (warnings may be errors), since find_spec must stay total.
-    try:
-        meta_path = tuple(sys.meta_path)
-        front = meta_path[: meta_path.index(finder)] if finder in meta_path else ()
-        for other in front:
+#: Set to ``error`` to make a finder in front of the guard that would load a protected module
+#: an ImportError at the first import that sees it, instead of a ContractWarning.
+FRONT_VARIABLE = "IMPORTSPY_HOOK_FINDER_IN_FRONT"
+
+
+def front_seen(finder: "ContractFinder", first: object) -> None:
+    """A finder was put in front of ours after install(): report it once, where it happens.
+
+    Called by the finder at the first import it sees with another finder, ``first``, first on
+    ``sys.meta_path`` (typeguard's, a plugin's). Reported only when that finder would load a
+    protected module itself (or when pattern contracts make that unknowable): as a
+    ContractWarning, or an ImportError under ``IMPORTSPY_HOOK_FINDER_IN_FRONT=error``.
+    """
+    meta_path = tuple(sys.meta_path)
+    front = meta_path[: meta_path.index(finder)] if finder in meta_path else ()
+    for other in front:
+        if other is not first:
             if id(other) in finder._warned:
                 continue
             finder._warned.add(id(other))
-            _warn(front_message(other), stacklevel=5)
-    except Exception:
-        pass
+        claimed = _claimed_by(other, finder.registry)
+        if not claimed and finder.registry.pattern is None:
+            continue
+        message = front_message(other, claimed)
+        if os.environ.get(FRONT_VARIABLE, "").strip().lower() == "error":
+            raise ImportError(f"{message} ({FRONT_VARIABLE}=error)")
+        try:
+            _warn_at(message, type(other))
+        except Exception:  # a warnings filter that raises: find_spec must stay total
+            pass
+
+
+def _claimed_by(other: object, registry: Registry) -> list[str]:
+    # The contracted exact names whose top-level package ``other`` would load itself.
+    tops = sorted({name.partition(".")[0] for name in registry.exact} - set(sys.modules))
+    find = getattr(other, "find_spec", None)
+    claimed_tops = set()
+    for top in tops:
+        try:
+            if find is not None and find(top, None, None) is not None:
+                claimed_tops.add(top)
+        except Exception:  # a foreign finder's failure is not ours to report
+            pass
+    return sorted(name for name in registry.exact if name.partition(".")[0] in claimed_tops)
+
+
+def _warn_at(message: str, cls: type) -> None:
+    # Attributed to the finder's own code, not to whichever unrelated import noticed it.
+    import warnings
+
+    from importspy_hook._errors import ContractWarning
+
+    module = sys.modules.get(cls.__module__)
+    file = getattr(module, "__file__", None) or f"<{cls.__module__}>"
+    code = getattr(getattr(cls, "find_spec", None), "__code__", None)
+    line = code.co_firstlineno if code is not None else 1
+    warnings.warn_explicit(ContractWarning(message), ContractWarning, file, line, module=cls.__module__)
 
 
 def invalidate(finder: "ContractFinder") -> None:
@@ -147,6 +188,8 @@ def install(
         (for a mapping, with the key path of each problem).
     """
     # Quoted: ``Settings`` is imported further down in this function (F823 otherwise).
+    # What was imported before this call: modules the loading below imports are the hook's own.
+    before = set(sys.modules)
     source: "Settings | None" = None  # noqa: UP037
     stamp: object = None
     objects: list[ContractObject] = []
@@ -190,7 +233,7 @@ def install(
             source = settings
     # Warned before anything changes: under ``-W error`` the warning raises, and install()
     # must then leave sys.meta_path as it was.
-    _warn_already_imported(registry, bool(strict))
+    _warn_already_imported(registry, before, bool(strict))
     finder = put_in_front(registry)
     finder._source, finder._stamp = source, stamp
     if strict:
@@ -236,19 +279,8 @@ def self_check() -> list[str]:
     else:
         problems = []
         front = list(sys.meta_path[: sys.meta_path.index(finder)])
-        names = [n for n in finder.registry.exact if "." not in n and n not in sys.modules]
         for other in front:
-            claimed = []
-            for name in names:
-                try:
-                    if other.find_spec(name, None, None) is not None:
-                        claimed.append(name)
-                except Exception:  # a foreign finder's failure is not ours to report
-                    pass
-            message = front_message(other)
-            if claimed:
-                message += f"; it would load {', '.join(claimed)} itself, unchecked"
-            problems.append(message)
+            problems.append(front_message(other, _claimed_by(other, finder.registry)))
         imported = _guardable_imported(finder.registry)
         if imported:
             problems.append(
@@ -260,11 +292,17 @@ def self_check() -> list[str]:
     return problems
 
 
-def front_message(finder: object) -> str:
+def front_message(finder: object, claimed: "list[str] | None" = None) -> str:
+    loads = (
+        f"it would load {', '.join(claimed)} itself, unchecked"
+        if claimed
+        else "the modules it loads are not checked against their contracts"
+    )
     return (
-        f"{finder!r} sits in front of importspy_hook's finder on sys.meta_path, so the modules it "
-        f"finds are loaded without their contract checks; call importspy_hook.install() again "
-        f"after it was added to put the guard back in front"
+        f"{finder!r} sits in front of importspy_hook's finder on sys.meta_path: {loads}; call "
+        f"importspy_hook.install() after adding it, to put the guard back in front (with no "
+        f"arguments it reads IMPORTSPY_HOOK_CONTRACTS, as drop-in activation does); set "
+        f"{FRONT_VARIABLE}=error to make this an error"
     )
 
 
@@ -309,6 +347,28 @@ def uninstall() -> None:
     _strict_off()
 
 
+#: True while drop-in activation installs the finder (``_activation.install_reporting``).
+at_start_up = False
+#: The hook's own modules: part of the import machinery, never guarded.
+_OWN = frozenset({"importspy_hook", "_importspy_hook_guard", "_importspy_hook_start"})
+
+
+def _reportable(name: str, registry: Registry) -> bool:
+    # Whether a contracted module imported already is worth a word. A contract that names it
+    # exactly is: it will never be enforced. A pattern (``*``, ``app.*``) also matches what no
+    # hook can precede, which nobody can act on: the interpreter's own start-up (``sys``,
+    # ``site``, the standard library it loads), ``__main__`` and the hook itself.
+    top = name.partition(".")[0]
+    if top in _OWN:
+        return False
+    if name in registry.exact:
+        return True
+    if at_start_up:
+        return False
+    stdlib: frozenset[str] = getattr(sys, "stdlib_module_names", frozenset())
+    return name != "__main__" and top not in stdlib and name not in sys.builtin_module_names
+
+
 def _guardable_imported(registry: Registry) -> list[str]:
     # Imported modules the contracts cover and the finder would guard: not ``__main__``,
     # which is never imported, nor this package's own modules, which it never guards.
@@ -317,26 +377,33 @@ def _guardable_imported(registry: Registry) -> list[str]:
     )
 
 
-def _warn_already_imported(registry: Registry, strict: bool) -> None:
-    imported = _guardable_imported(registry)
+def _warn_already_imported(registry: Registry, before: "set[str]", strict: bool) -> None:
+    imported = [
+        name
+        for name in _guardable_imported(registry)
+        if (name in before or name in registry.exact) and _reportable(name, registry)
+    ]
     if imported:
         import warnings
 
         from importspy_hook._errors import ContractWarning
 
         were = "was" if len(imported) == 1 else "were"
+        them = "it" if len(imported) == 1 else "them"
         if strict:
             # Strict mode checks the statements that reach them from now on, but their first
             # import (and its runtime rules) went unchecked.
             text = (
                 f"{', '.join(imported)} {were} imported before importspy_hook was installed: that first "
                 f"import and its runtime rules went unchecked, strict mode checks only the import "
-                f"statements from now on; install the hook earlier (at start-up, or with the "
-                f"IMPORTSPY_HOOK_CONTRACTS variable)"
+                f"statements from now on; call importspy_hook.install() before importing {them}, or "
+                f"activate the hook at start-up with IMPORTSPY_HOOK_CONTRACTS"
             )
         else:
             text = (
                 f"{', '.join(imported)} {were} imported before importspy_hook was installed and cannot be "
-                f"guarded; install the hook earlier (at start-up, or with the IMPORTSPY_HOOK_CONTRACTS variable)"
+                f"guarded; call importspy_hook.install() before importing {them}, or activate the hook at "
+                f"start-up with IMPORTSPY_HOOK_CONTRACTS (what the interpreter or an earlier .pth file "
+                f"imports before that cannot be guarded at all)"
             )
         warnings.warn(ContractWarning(text), stacklevel=3)

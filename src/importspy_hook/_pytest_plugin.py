@@ -3,10 +3,14 @@
 pytest loads this module in every session of an environment where importspy_hook is
 installed, enabled or not, so at load time it imports only the package's face, the
 exceptions and the installation API (and with it the resident core): contracts are read
-only when the option or the ini setting ``importspy_hook = true`` turns the hook on.
+only when the option or the ini setting ``importspy_hook = true`` turns the hook on. When
+drop-in activation installed the hook already, the plugin only puts it back in front of
+pytest's assertion rewriter.
 """
 
 from __future__ import annotations
+
+import sys
 
 import pytest
 
@@ -34,6 +38,7 @@ def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
     # The earliest hook a plugin from an entry point gets: before conftest.py files and test
     # modules are imported, so their imports are guarded too.
     if not (early_config.known_args_namespace.importspy_hook or early_config.getini("importspy_hook")):
+        _guard_in_front_of_the_rewriter()
         return
     # Imported here: only an enabled session reads settings and contracts.
     from importspy_hook._install import install
@@ -48,6 +53,19 @@ def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
         raise pytest.UsageError(f"importspy-hook: {exc}") from None
     early_config.stash[_installed] = installation
     early_config.add_cleanup(installation.uninstall)
+
+
+def _guard_in_front_of_the_rewriter() -> None:
+    # With drop-in activation the finder is in place before pytest starts, and pytest then
+    # puts its assertion rewriter first on sys.meta_path (before this hook runs): conftest
+    # and test modules would be loaded by the rewriter without their contract checks. Back
+    # in front, the finder finds their specs through the rewriter and wraps its loader, so
+    # that assertions are still rewritten.
+    from _importspy_hook_guard import installed_finder, put_in_front
+
+    finder = installed_finder()
+    if finder is not None and sys.meta_path[0] is not finder:
+        put_in_front(finder.registry)
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:

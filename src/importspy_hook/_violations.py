@@ -8,11 +8,11 @@ returns the list of violations it found; an empty list means the rule holds. All
 are collected, not only the first.
 """
 
-from _importspy_hook_guard import importer_failure, runtime_failures
+from _importspy_hook_guard import VIA, importer_failure, runtime_failures
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Collection, Iterable, Mapping, Sequence
     from re import Pattern
     from typing import Any
 
@@ -54,6 +54,9 @@ class Importer(_ImporterFacts):
         return self[3]
 
     def describe(self) -> str:
+        via = self.namespace.get(VIA) if self.name is None else None
+        if via is not None:
+            return f"unknown (code run by {via} for a module that cannot be known, {self.file}:{self.line})"
         return f"{self.name or '<unnamed code>'} ({self.file}:{self.line})"
 
     def __repr__(self) -> str:
@@ -67,8 +70,13 @@ def named(found: "_ImporterFacts | None") -> "Importer | None":
     return Importer(found)
 
 
-# Names that are treated as secret in messages even when the contract does not say so.
-_SECRET_HINTS = ("KEY", "TOKEN", "SECRET", "PASSW", "CREDENTIAL", "PRIVATE", "AUTH", "COOKIE", "SESSION")
+# Names that are treated as secret in messages even when the contract does not say so
+# (README and docs/guarantees.rst list them). Matched anywhere in the upper-cased name, so a
+# few harmless names (BYPASS, KEYBOARD) are hidden too: hiding too much costs a less helpful
+# message, showing too much a leaked credential.
+_SECRET_HINTS = (
+    "KEY", "TOKEN", "SECRET", "PASS", "PWD", "CREDENTIAL", "PRIVATE", "AUTH", "COOKIE", "SESSION", "DSN",
+)  # fmt: skip
 _SHOWN_CHARS = 60
 
 
@@ -124,6 +132,16 @@ def importer_violations(
         return []
     name = importer.name if importer is not None else None
     rule, pattern = failure
+    if rule == "importers.deny" and pattern is None:
+        at = where(contract, "importers/deny")
+        deny: Sequence[str] = contract["importers"]["deny"]
+        who = importer.describe() if importer is not None else "code outside any module (an exit hook, a C callback)"
+        text = (
+            f"importers.deny in {at} is {quoted_list(deny)}, and the importer is {who}, so it cannot "
+            f"be shown to be outside them; import {contract['module']} from a named module at top "
+            f"level, not from a thread, callback or hook"
+        )
+        return [violation(rule, text, at)]
     if rule == "importers.deny":
         at = where(contract, "importers/deny")
         text = (
@@ -147,30 +165,31 @@ def importer_violations(
     return [violation(rule, text, at)]
 
 
-def check_runtime(contract: "Plain", snap: "Snapshot") -> "list[Violation]":
+def check_runtime(contract: "Plain", snap: "Snapshot", marked: "Collection[str]" = ()) -> "list[Violation]":
     """``runtime`` evaluated (one mapping, or alternatives of which at least one must hold) and
-    worded, for the command line."""
+    worded, for the command line; ``marked``: the variables any contract marks secret
+    (:func:`secret_variables`)."""
     failures: list[list[tuple[str, str]]] = []
     for rule in contract["runtime"]:
         found = runtime_failures(rule, snap)
         if not found:
             return []
         failures.append(found)
-    return runtime_violations(contract, snap, failures) if failures else []
+    return runtime_violations(contract, snap, failures, marked) if failures else []
 
 
 def runtime_violations(
-    contract: "Plain", snap: "Snapshot", failures: "list[list[tuple[str, str]]]"
+    contract: "Plain", snap: "Snapshot", failures: "list[list[tuple[str, str]]]", marked: "Collection[str]" = ()
 ) -> "list[Violation]":
     """The failures the core found in every runtime alternative (``(rule id, key)`` each, by
     ``runtime_failures``), worded."""
     alternatives: Sequence[Plain] = contract["runtime"]
     if len(alternatives) == 1:
-        return _alternative_violations(contract, alternatives[0], 0, snap, "runtime", failures[0])
+        return _alternative_violations(contract, alternatives[0], 0, snap, "runtime", failures[0], marked)
     collected: list[Violation] = []
     for index, alternative in enumerate(alternatives):
         collected.extend(
-            _alternative_violations(contract, alternative, index, snap, f"runtime[{index}]", failures[index])
+            _alternative_violations(contract, alternative, index, snap, f"runtime[{index}]", failures[index], marked)
         )
     # Said once, before the first violation: the messages are joined into one paragraph, and
     # each later one names its alternative (runtime[1].os ...).
@@ -180,7 +199,13 @@ def runtime_violations(
 
 
 def _alternative_violations(
-    contract: "Plain", rule: "Plain", index: int, snap: "Snapshot", label: str, failures: "list[tuple[str, str]]"
+    contract: "Plain",
+    rule: "Plain",
+    index: int,
+    snap: "Snapshot",
+    label: str,
+    failures: "list[tuple[str, str]]",
+    marked: "Collection[str]" = (),
 ) -> "list[Violation]":
     found: list[Violation] = []
     base = f"runtime/{index}"
@@ -194,7 +219,9 @@ def _alternative_violations(
             )
         elif rule_id.startswith("runtime.env."):
             at = where(contract, f"{base}/env/{key}")
-            text = f"{label}.env.{key} in {at} {_env_text(key, rule['env'][key], snap.environ.get(key), failed)}"
+            text = (
+                f"{label}.env.{key} in {at} {_env_text(key, rule['env'][key], snap.environ.get(key), failed, marked)}"
+            )
         elif rule_id.startswith("runtime.packages."):
             at = where(contract, f"{base}/packages/{key}")
             text = f"{label}.packages.{key} in {at} {_package_text(key, rule['packages'][key], snap, failed)}"
@@ -206,35 +233,61 @@ def _alternative_violations(
     return found
 
 
-def is_secret_name(name: str, rule: "Plain | None" = None) -> bool:
-    """Whether values of variable ``name`` must never be shown."""
-    if rule is not None and rule.get("secret"):
+def is_secret_name(name: str, rule: "Plain | None" = None, marked: "Collection[str]" = ()) -> bool:
+    """Whether values of variable ``name`` must never be shown: a secret-looking name, or one
+    that ``rule`` or any contract (``marked``: :func:`secret_variables`) marks ``secret``."""
+    if (rule is not None and rule.get("secret")) or name in marked:
         return True
     upper = name.upper()
     return any(hint in upper for hint in _SECRET_HINTS)
 
 
-def _shown(name: str, rule: "Plain", value: str, denial: str = "it is not") -> str:
-    if is_secret_name(name, rule):
+def has_credentials(value: "str | None") -> bool:
+    """Whether ``value`` is a URL with a user part (``scheme://user:password@host``), which is
+    never shown whatever the variable is called (``DATABASE_URL``, ``BROKER``)."""
+    if not value or "://" not in value:
+        return False
+    authority = value.partition("://")[2].partition("/")[0]
+    return "@" in authority
+
+
+def secret_variables(contracts: "Iterable[Plain]") -> frozenset[str]:
+    """The variables any of ``contracts`` marks ``secret: true``: secret is a property of the
+    variable, so another contract's rule on it never shows its value either."""
+    return frozenset(
+        name
+        for contract in contracts
+        for alternative in contract.get("runtime") or ()
+        for name, rule in (alternative.get("env") or {}).items()
+        if rule.get("secret")
+    )
+
+
+def _shown(secret: bool, value: str, denial: str = "it is not") -> str:
+    if secret:
         return f"{denial} (the value is secret and not shown)"
     if len(value) > _SHOWN_CHARS:
         return f"it is {quoted(value[:_SHOWN_CHARS])}... ({len(value)} characters)"
     return f"it is {quoted(value)}"
 
 
-def _env_text(name: str, rule: "Plain", value: str | None, failed: str) -> str:
+def _env_text(name: str, rule: "Plain", value: str | None, failed: str, marked: "Collection[str]" = ()) -> str:
     if failed == "absent":
         return f"requires {name} to be unset, but it is set; unset {name}"
     if failed == "required" or value is None:
         return f"requires {name} to be set, and it is not; set {name}"
+    expected_values = [rule.get("equals"), *(rule.get("one_of") or ())]
+    secret = is_secret_name(name, rule, marked) or any(map(has_credentials, [value, *expected_values]))
     if failed == "equals":
-        expected = "its expected value" if is_secret_name(name, rule) else quoted(rule["equals"])
-        return f"requires {name} to be {expected}, but {_shown(name, rule, value)}"
+        expected = "its expected value" if secret else quoted(rule["equals"])
+        return f"requires {name} to be {expected}, but {_shown(secret, value)}"
     if failed == "one_of":
         one_of: Sequence[str] = rule["one_of"]
-        expected = "one of its expected values" if is_secret_name(name, rule) else f"one of {quoted_list(one_of)}"
-        return f"requires {name} to be {expected}, but {_shown(name, rule, value)}"
-    return f"requires {name} to match {quoted(rule['matches'])} in full, but {_shown(name, rule, value, 'it does not')}"
+        expected = "one of its expected values" if secret else f"one of {quoted_list(one_of)}"
+        return f"requires {name} to be {expected}, but {_shown(secret, value)}"
+    # A pattern can spell its secret out (``^sk-live-1234$``): withheld with the value.
+    pattern = "its pattern" if secret else quoted(rule["matches"])
+    return f"requires {name} to match {pattern} in full, but {_shown(secret, value, 'it does not')}"
 
 
 def _package_text(name: str, rule: "Plain", snap: "Snapshot", failed: str) -> str:
@@ -247,10 +300,9 @@ def _package_text(name: str, rule: "Plain", snap: "Snapshot", failed: str) -> st
 
 
 # A value longer than this never matches a ``matches`` rule: together with the load-time
-# refusal of nested quantifiers, back-references and more than three unbounded repetitions
-# (``_reading.structuring.regex_risk``), it bounds the regular expression's work to a few times 256**3 / 6
-# backtracking steps: 0.15 s for the worst accepted pattern measured (``a*?a*?a*?a?a?b``).
-# With 4096, ``a*a*a*b`` took about 30 s and ``.*-.*-.*-.*-z`` hours.
+# bound on the backtracking steps a pattern could need on such a value
+# (``_reading.structuring.regex_risk``, at most 1,000,000), it bounds a match to a few tens of
+# milliseconds (tests/test_regex_bound.py times every accepted pattern of a search).
 MAX_MATCHED_CHARS = 256
 _regexes: "dict[str, Pattern[str]]" = {}
 

@@ -288,13 +288,25 @@ def _store(folder: str, updates: "dict[str, Update]") -> None:
         packed = marshal.dumps(index)
         indexed = len(packed).to_bytes(4, "little") + packed
         payload = CACHE_HEADER + keyed_digest(indexed) + indexed + b"".join(blobs)
-        if _write_atomically(cache_file, payload, ignore_marker=ignore_marker):
+        if _write_atomically(cache_file, payload, ignore_marker=ignore_marker, mode=_mode_of(folder, kept)):
             # Read again when next needed, as a start-up reads it.
             forget_cache_file(cache_file)
             return
 
 
-def _write_atomically(entry: str, payload: bytes, *, ignore_marker: bool) -> bool:
+def _mode_of(folder: str, names: "Iterable[str]") -> int:
+    # No one may read a contract's compiled form who may not read the contract: it holds the
+    # same expected values, secret ones included. The umask narrows it further.
+    mode = 0o666
+    for name in names:
+        try:
+            mode &= os.stat(os.path.join(folder, name)).st_mode
+        except OSError:
+            mode &= 0o600
+    return mode & 0o666
+
+
+def _write_atomically(entry: str, payload: bytes, *, ignore_marker: bool, mode: int = 0o666) -> bool:
     # Imported here: only writing needs it (a builtin module, so nearly free).
     from _thread import get_ident
 
@@ -308,7 +320,11 @@ def _write_atomically(entry: str, payload: bytes, *, ignore_marker: bool) -> boo
                 # Like ``__pycache__``, the folder is not meant for version control.
                 with open(os.path.join(folder, ".gitignore"), "w", encoding="utf-8") as stream:
                     stream.write("# Written by importspy_hook: compiled contracts, safe to delete.\n*\n")
-        with open(temporary, "wb") as stream:
+        # O_EXCL: a file left by a crashed writer of the same pid and thread would keep its mode.
+        if os.path.lexists(temporary):
+            os.unlink(temporary)
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), mode)
+        with open(fd, "wb") as stream:
             stream.write(payload)
         os.replace(temporary, entry)
     except OSError:

@@ -5,7 +5,8 @@ describes the module that *imports* it: its ``filename``, ``version``, ``variabl
 ``functions`` and ``classes``. Its ``deployments`` list the runtimes under which the import
 is allowed, any one of them sufficing. The mapping, entry by entry:
 
-- ``filename: plugin.py`` -> ``importers.allow: ["plugin", "*.plugin"]``;
+- ``filename: plugin.py`` -> ``importers.allow: ["plugin", "*.plugin", "__main__"]`` (a script
+  run directly is named ``__main__``);
 - ``version``, ``variables``, ``functions``, ``classes`` -> ``importers.require``
   (``version`` as the variable ``__version__``);
 - each ``deployments[].systems[].pythons[]`` combination -> one ``runtime`` alternative with
@@ -149,6 +150,10 @@ class _Converter:
         self.values: dict[str, tuple[int, int]] = {}
         self.problems: list[tuple[int | None, int | None, str]] = []
         self.notes: list[str] = []
+        # The ImportSpy entry each native member entry came from (by id: the entries live as
+        # long as the conversion), so that a violation names the line of the very entry.
+        self.sources: dict[int, str] = {}
+        self.returns: dict[int, str] = {}
 
     # -- positions and problems ---------------------------------------------------------
 
@@ -160,6 +165,19 @@ class _Converter:
         value = self.spy.values.get(source)
         if value is not None:
             self.values[native] = value
+
+    def at_members(self, native: str, entry: dict[str, Any]) -> None:
+        """The positions of the arguments, return annotation, methods and attributes of
+        ``entry``, a native member entry, from the ImportSpy entries they came from."""
+        for key in ("arguments", "methods", "attributes"):
+            for index, sub in enumerate(entry.get(key) or ()):
+                source = self.sources.get(id(sub))
+                if source is not None:
+                    self.at(f"{native}/{key}/{index}", source)
+                    self.at_members(f"{native}/{key}/{index}", sub)
+        returns = self.returns.get(id(entry))
+        if returns is not None:
+            self.at(f"{native}/returns", returns)
 
     def problem(self, source: str, message: str, key: bool = False) -> None:
         table = self.spy.keys if key else self.spy.values
@@ -247,12 +265,15 @@ class _Converter:
                 self.problem("filename", "filename must be a Python file name such as plugin.py")
             else:
                 stem = filename[:-3].rpartition("/")[2]
-                importers["allow"] = [stem, f"*.{stem}"]
+                # ImportSpy compares the importer's file name, so ``python extension.py`` (a
+                # module named __main__) is what its users run: allowed too, and still held
+                # to the importers.require the rest of the spymodel gives.
+                importers["allow"] = [stem, f"*.{stem}", "__main__"]
                 self.at("importers", "filename")
                 self.at("importers/allow", "filename")
                 self.notes.append(
-                    f"filename: {filename} became importers.allow: [{stem}, '*.{stem}'] (the importer's module "
-                    f"name); a script run directly is named __main__: add it to allow if {filename} runs that way"
+                    f"filename: {filename} became importers.allow: [{stem}, '*.{stem}', __main__] (the importer's "
+                    f"module name, and a script run directly, which Python names __main__ whatever its file)"
                 )
         require = self.members(spy, "", top=True)
         for alternative_source, modules in self.python_modules(spy):
@@ -274,8 +295,9 @@ class _Converter:
         if any(require.values()):
             importers["require"] = {k: [entry for entry, _ in v] for k, v in require.items() if v}
             for section, entries in require.items():
-                for index, (_, source) in enumerate(entries):
+                for index, (entry, source) in enumerate(entries):
                     self.at(f"importers/require/{section}/{index}", source)
+                    self.at_members(f"importers/require/{section}/{index}", entry)
             first = next((k for k in ("version", "variables", "functions", "classes") if k in spy), None)
             if first is not None:
                 self.at("importers/require", first)
@@ -341,6 +363,7 @@ class _Converter:
             if arg_name is None:
                 continue
             argument: dict[str, Any] = {"name": arg_name}
+            self.sources[id(argument)] = arg_source
             if arg_entry.get("annotation") is not None:
                 argument["annotation"] = str(arg_entry["annotation"])
             if arg_entry.get("value") is not None:
@@ -354,6 +377,8 @@ class _Converter:
         returns = entry.get("return_annotation")
         if returns is not None:
             function["returns"] = str(returns)
+            self.returns[id(function)] = f"{source}/return_annotation"
+        self.sources[id(function)] = source
         return function
 
     def klass(self, item: object, source: str) -> dict[str, Any] | None:
@@ -406,6 +431,7 @@ class _Converter:
                 self.problem(attr_source, f"attribute {owner}.{name} needs type: class or type: instance")
                 continue
             attribute: dict[str, Any] = {"name": name, "scope": scope}
+            self.sources[id(attribute)] = attr_source
             if attr_entry.get("annotation") is not None:
                 attribute["annotation"] = str(attr_entry["annotation"])
             if attr_entry.get("value") is not None:

@@ -121,7 +121,7 @@ class PythonSpec:
     clauses: tuple[VersionClause, ...]
 
 
-@frozen
+@frozen(repr=False)
 class EnvRule:
     equals: EnvText | None = None
     one_of: tuple[EnvText, ...] | None = None
@@ -129,6 +129,32 @@ class EnvRule:
     required: bool = True
     absent: bool = False
     secret: bool = False
+
+    def __repr__(self) -> str:
+        return _rule_repr(self, self.secret)
+
+
+def _rule_repr(rule: EnvRule, hidden: bool) -> str:
+    # A contract is printed in debuggers, logs and captured locals: a secret rule's expected
+    # values are withheld there as in every message.
+    parts = []
+    for field in attrs.fields(EnvRule):
+        value = getattr(rule, field.name)
+        secret = hidden and field.name in ("equals", "one_of", "matches") and value is not None
+        parts.append(f"{field.name}=<secret>" if secret else f"{field.name}={value!r}")
+    return f"EnvRule({', '.join(parts)})"
+
+
+def _env_repr(env: dict[str, EnvRule]) -> str:
+    # Rules of secret-looking names are secret whether or not they say so (README, "Secrets").
+    from importspy_hook._violations import has_credentials, is_secret_name
+
+    def one(name: str, rule: EnvRule) -> str:
+        values = [rule.equals, *(rule.one_of or ())]
+        hidden = rule.secret or is_secret_name(name) or any(map(has_credentials, values))
+        return f"{name!r}: {_rule_repr(rule, hidden)}"
+
+    return "{" + ", ".join(one(name, rule) for name, rule in env.items()) + "}"
 
 
 @frozen
@@ -143,7 +169,7 @@ class Runtime:
     implementation: ImplementationNames | None = None
     os: OsNames | None = None
     arch: ArchNames | None = None
-    env: dict[str, EnvRule] = attrs.field(factory=dict)
+    env: dict[str, EnvRule] = attrs.field(factory=dict, repr=_env_repr)
     packages: dict[str, PackageRule] = attrs.field(factory=dict)
 
 

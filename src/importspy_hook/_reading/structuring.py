@@ -57,6 +57,8 @@ if TYPE_CHECKING:
 
 SCHEMA_VERSION = 1
 MAX_REGEX_CHARS = 256
+#: The most backtracking steps an ``env.matches`` pattern may need (``regex_risk``).
+MAX_REGEX_STEPS = 1_000_000
 
 # Model fields that are filled in by the loader, never written in a contract.
 _INTERNAL = frozenset({"source", "lines", "has_value"})
@@ -150,7 +152,12 @@ def _choice(name: str, allowed: tuple[str, ...]) -> Callable[[object, type], str
     return structure
 
 
-def _names(kind: str, aliases: dict[str, str] | frozenset[str]) -> Callable[[object, type], tuple[str, ...]]:
+def _names(
+    kind: str, aliases: dict[str, str] | frozenset[str], *, open_ended: bool = False
+) -> Callable[[object, type], tuple[str, ...]]:
+    # ``open_ended``: a name not in ``aliases`` is kept as written (lower-cased), since the
+    # list cannot be complete (``platform.machine()`` answers sparc64, mips, ...); ``lint``
+    # warns about it with the closest known name (:func:`unknown_names`).
     known = aliases if isinstance(aliases, dict) else {name: name for name in aliases}
     canonical = sorted(set(known.values()))
 
@@ -168,6 +175,8 @@ def _names(kind: str, aliases: dict[str, str] | frozenset[str]) -> Callable[[obj
             try:
                 text = _text(item, f"{article} {kind} name")
                 name = known.get(text.lower())
+                if name is None and open_ended and text.strip():
+                    name = text.strip().lower()
                 if name is None:
                     close = difflib.get_close_matches(text.lower(), list(known), n=1)
                     guess = f"did you mean {quoted(known[close[0]])}? " if close else ""
@@ -204,77 +213,147 @@ def _structure_regex(value: object, _: type) -> Regex:
     risk = regex_risk(parsed.pattern)
     if risk:
         raise ValueError(
-            f"{quoted(text)} {risk}; rewrite it without nested repetition, back-references "
-            f"or more than three unbounded repetitions"
+            f"{quoted(text)} {risk}; bound the repetitions ({{1,32}} rather than + or *), end each one "
+            f"with a character it cannot match ([a-z]+-), and nest none inside another"
         )
     return Regex(text)
 
 
 def regex_risk(pattern: str) -> str | None:
-    """Why ``pattern`` could take exponential time on a crafted value, or ``None``.
+    """Why ``pattern`` could take too long to match a crafted value, or ``None``.
 
-    Refused: back-references, and a repetition (``*``, ``+``, ``{m,n}`` with ``n > 1``)
-    around another repetition or an alternation: the shapes of catastrophic backtracking.
-    Also refused: repetitions in sequence whose combined ways to split a value exceed
-    ``4 * (MAX_MATCHED_CHARS + 1) ** 3``: ``a*a*a*a*b`` backtracks in about ``n**4 / 24``
-    steps (seconds at 256 characters, hours at 4096), so at most three unbounded repetitions
-    are accepted, plus small bounded ones (``b?``, ``[0-9]{1,3}``); the worst accepted shape
-    measured, ``a*?a*?a*?a?a?b`` on 256 characters, took 0.15 s.
+    ``re`` backtracks: to match one value it may try every way the pattern's choice points
+    (repetitions, optional parts, alternatives) can be taken, and each way costs the steps of
+    the parts it goes through. Both are counted here from the parsed pattern, for values of at
+    most ``MAX_MATCHED_CHARS`` characters and without looking at which characters each part
+    accepts, so the count only over-estimates: a sequence multiplies the ways and an
+    alternation adds them; a repetition of a body with ``w`` ways taken ``n`` times has
+    ``w ** n`` ways, however it is written (greedy, lazy, possessive, inside an atomic group
+    or a look-around); a part is entered once per way of reaching it. One refinement keeps
+    common patterns exact: a repetition of one character set followed by a character outside
+    it (``[a-z]+-``) takes as many characters as the value has before that one, one way.
+    A pattern is refused when the steps exceed ``MAX_REGEX_STEPS``: ``[a-z]+-[a-z]+-[0-9]+``
+    and ``a*a*b`` are accepted; ``(?:a?a?)+b``, ``(a?){28}a{28}``, ``(?>(a+)+b)`` and
+    ``a*a*a*b`` are not. Back-references are refused outright.
     """
+    try:
+        steps = regex_steps(pattern, MAX_REGEX_STEPS)
+    except _BackReference:
+        return "uses a back-reference"
+    if steps > MAX_REGEX_STEPS:
+        return (
+            f"has repetitions that could take more than {MAX_REGEX_STEPS:,} steps to match a value of "
+            f"{MAX_MATCHED_CHARS} characters"
+        )
+    return None
+
+
+def regex_steps(pattern: str, limit: int) -> int:
+    """The backtracking steps ``pattern`` could need on a value of ``MAX_MATCHED_CHARS``
+    characters (see :func:`regex_risk`), or ``limit + 1`` if more than ``limit``."""
     try:
         parser: Any = re._parser  # type: ignore[attr-defined]
     except AttributeError:  # Python 3.10
         import sre_parse as parser
+    # Counts above the limit are saturated at ``over``, so no count grows into a huge int.
+    over = limit + 1
+
     tree = parser.parse(pattern)
+    # Case-insensitive matching widens every character set below: the refinement is skipped.
+    caseless = bool(tree.state.flags & re.IGNORECASE) or ("(?" in pattern and "i" in pattern)
 
-    def ways(items: Any) -> int:
-        # How many ways a value can be split among the repetitions: sequences multiply,
-        # alternatives add.
-        total = 1
-        for op, arg in items:
-            name = str(op)
-            if name.endswith("REPEAT"):
-                total *= (min(arg[1], MAX_MATCHED_CHARS) + 1) * ways(arg[2])
-            elif name == "BRANCH":
-                total *= sum(ways(branch) for branch in arg[1])
-            elif isinstance(arg, (tuple, list)):
-                for part in arg:
-                    if hasattr(part, "data"):
-                        total *= ways(part)
-        return total
+    def sequence(items: Any) -> tuple[int, int]:
+        # (ways through the items, steps to try them all from one entry)
+        ways, steps = 1, 0
+        items = list(items)
+        for index, (op, arg) in enumerate(items):
+            part_ways, part_steps = node(str(op), arg)
+            following = items[index + 1] if index + 1 < len(items) else None
+            if part_ways > 1 and following is not None and _ends_where_next_starts((op, arg), following, caseless):
+                # A run of characters of one set, followed by a character outside it: the
+                # value fixes how many the repetition takes (``[a-z]+-``), one way.
+                part_ways = 1
+            steps = min(over, steps + ways * part_steps)
+            ways = min(over, ways * part_ways)
+            if steps == over:
+                break
+        return ways, steps
 
-    def walk(items: Any, inside_repeat: bool) -> str | None:
-        for op, arg in items:
-            name = str(op)
-            if name in ("GROUPREF", "GROUPREF_EXISTS"):
-                return "uses a back-reference"
-            if name.endswith("REPEAT"):
-                _, high, body = arg
-                if inside_repeat and high > 1:
-                    return "nests one repetition inside another"
-                found = walk(body, inside_repeat or high > 1)
-                if found:
-                    return found
-                continue
-            if name == "BRANCH":
-                if inside_repeat:
-                    return "repeats an alternation"
-                for branch in arg[1]:
-                    found = walk(branch, inside_repeat)
-                    if found:
-                        return found
-                continue
-            for part in arg if isinstance(arg, (tuple, list)) else ():
-                if hasattr(part, "data"):
-                    found = walk(part, inside_repeat)
-                    if found:
-                        return found
+    def node(name: str, arg: Any) -> tuple[int, int]:
+        if name in ("GROUPREF", "GROUPREF_EXISTS", "GROUPREF_IGNORE", "GROUPREF_LOC_IGNORE", "GROUPREF_UNI_IGNORE"):
+            raise _BackReference
+        if name.endswith("REPEAT"):
+            low, high, body = int(arg[0]), int(arg[1]), arg[2]
+            body_ways, body_steps = sequence(body)
+            # A value has room for MAX_MATCHED_CHARS passes that match something, and ``re``
+            # ends a repetition at its first empty pass beyond the minimum.
+            most = max(low, min(high, MAX_MATCHED_CHARS))
+            ways, steps, reaching = 0, 0, 1
+            for count in range(most + 1):
+                if count >= low:
+                    ways = min(over, ways + reaching)
+                if count < most:
+                    steps = min(over, steps + reaching * body_steps + 1)
+                    reaching = min(over, reaching * body_ways)
+                if steps == over:
+                    break
+            return ways, steps
+        if name == "BRANCH":
+            found = [sequence(branch) for branch in arg[1]]
+            return min(over, sum(w for w, _ in found)), min(over, sum(c for _, c in found))
+        if name == "SUBPATTERN":
+            return sequence(arg[-1])
+        if name == "ATOMIC_GROUP":
+            return sequence(arg)
+        if name in ("ASSERT", "ASSERT_NOT"):
+            return sequence(arg[1])
+        if name == "IN":
+            return 1, len(arg)  # a class is tried item by item
+        return 1, 1
+
+    return sequence(tree)[1]
+
+
+def _ends_where_next_starts(item: Any, following: Any, caseless: bool) -> bool:
+    # Whether ``item`` is a repetition of one character from a known set and ``following``
+    # one character from a known set disjoint from it.
+    if caseless or not str(item[0]).endswith("REPEAT"):
+        return False
+    body = list(item[1][2])
+    if len(body) != 1:
+        return False
+    repeated, after = _char_set(body[0]), _char_set(following)
+    return (
+        repeated is not None
+        and after is not None
+        and not any(
+            low <= other_high and other_low <= high for low, high in repeated for other_low, other_high in after
+        )
+    )
+
+
+def _char_set(item: Any) -> list[tuple[int, int]] | None:
+    # The code point ranges a single-character item accepts, when they are plainly known
+    # (a literal, or a class of literals and ranges); None otherwise.
+    op, arg = str(item[0]), item[1]
+    if op == "LITERAL":
+        return [(arg, arg)]
+    if op != "IN":
         return None
+    ranges = []
+    for inner_op, inner_arg in arg:
+        name = str(inner_op)
+        if name == "LITERAL":
+            ranges.append((inner_arg, inner_arg))
+        elif name == "RANGE":
+            ranges.append(inner_arg)
+        else:  # NEGATE, CATEGORY (\d, \w): not plainly known
+            return None
+    return ranges
 
-    found = walk(tree, False)
-    if found is None and ways(tree) > 4 * (MAX_MATCHED_CHARS + 1) ** 3:
-        return "has too many repetitions in sequence to match in bounded time"
-    return found
+
+class _BackReference(Exception):
+    pass
 
 
 def _structure_specifier(value: object, _: type) -> Specifier:
@@ -324,19 +403,19 @@ def _structure_python(value: object, _: type) -> PythonSpec:
 
 def _structure_env_text(value: object, _: type) -> EnvText:
     if not isinstance(value, str):
-        raise TypeError(
-            f"expected text, got {describe(value)}; the environment holds only text, so quote it"
-            + f': "{_yaml_spelling(value)}"'
-        )
+        raise TypeError(f"expected text, got {_unquoted(value)}")
     return EnvText(value)
 
 
-def _yaml_spelling(value: object) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
+def _unquoted(value: object) -> str:
+    # An expected value written without quotes may be a secret (an API key of digits): a
+    # number is named, never echoed, in a message that reaches lint, activation and logs.
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return "a number; the environment holds only text, so quote it"
+    spelling = "null" if value is None else "true" if value is True else "false" if value is False else None
+    if spelling is None:
+        return describe(value)
+    return f'{spelling}; the environment holds only text, so quote it: "{spelling}"'
 
 
 def _mapping_hook(cl: type, **overrides: Any) -> Callable[[object, type], Any]:
@@ -376,8 +455,7 @@ def _structure_env_rule(value: object, _: type) -> EnvRule:
         return EnvRule(equals=EnvText(value))
     if not isinstance(value, dict):
         raise TypeError(
-            f"expected text or a mapping of required, absent, equals, one_of, matches, secret; "
-            f'got {describe(value)}; the environment holds only text, so quote it: "{_yaml_spelling(value)}"'
+            f"expected text or a mapping of required, absent, equals, one_of, matches, secret; got {_unquoted(value)}"
         )
     rule: EnvRule = _env_rule_base(value, EnvRule)
     if rule.absent and (rule.equals is not None or rule.one_of is not None or rule.matches is not None):
@@ -512,7 +590,7 @@ converter.register_structure_hook_func(lambda t: t == AnnotationText | None, _st
 converter.register_structure_hook(OnViolation, _choice("on_violation", ("raise", "warn")))
 converter.register_structure_hook(Scope, _choice("scope", ("class", "instance")))
 converter.register_structure_hook(OsNames, _names("os", OS_ALIASES))
-converter.register_structure_hook(ArchNames, _names("arch", ARCH_ALIASES))
+converter.register_structure_hook(ArchNames, _names("arch", ARCH_ALIASES, open_ended=True))
 converter.register_structure_hook(ImplementationNames, _names("implementation", IMPLEMENTATIONS))
 converter.register_structure_hook(Regex, _structure_regex)
 converter.register_structure_hook(Specifier, _structure_specifier)
@@ -716,7 +794,8 @@ def _position(document: Document, path: tuple[object, ...], kind: str) -> tuple[
 
 def to_plain(contract: Contract) -> dict[str, Any]:
     """The plain data of a contract: what the checks read and the compiled cache stores."""
-    return converter.unstructure(contract)  # type: ignore[no-any-return]
+    plain: dict[str, Any] = converter.unstructure(contract)
+    return plain
 
 
 __all__ = ["converter", "quoted_list", "structure_document", "plain_contract", "structure_mapping", "to_plain"]

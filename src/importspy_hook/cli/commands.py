@@ -390,25 +390,43 @@ def lint(paths: tuple[str, ...]) -> None:
     from _importspy_hook_guard import contract_files
 
     shipped: list[tuple[str, str, tuple[str, ...]]] = []
+    mapped: dict[str, str] = {}
     if not paths:
+        # The configuration as check and install() read it: contracts (``[]`` names none),
+        # importspy_contracts and entry_points.
         settings = configured_settings()
-        targets = configured_contracts(settings) or [DEFAULT_CONTRACTS]
-        if settings.entry_points and targets == [DEFAULT_CONTRACTS] and not Path(DEFAULT_CONTRACTS).is_dir():
-            targets = []  # as for the other commands: shipped contracts alone are enough
+        mapped = settings.importspy_contracts
+        targets = configured_contracts(settings)
+        if not targets and settings.contracts:
+            targets = [DEFAULT_CONTRACTS]
+            if (settings.entry_points or mapped) and not Path(DEFAULT_CONTRACTS).is_dir():
+                targets = []  # as for the other commands: other sources alone are enough
         if settings.entry_points:
             from importspy_hook._reading.shipped import shipped_folders
 
             shipped = shipped_folders()
     else:
         targets = list(paths)
-    _loaded, errors = load_files(targets)
+    loaded, errors = load_files(targets, skip={os.path.realpath(file) for file in mapped})
+    if mapped:
+        from importspy_hook._reading.importspy import load_spymodel
+
+        for file, module in mapped.items():
+            try:
+                load_spymodel(file, module)
+            except ContractError as exc:
+                errors.append(exc)
     errors.extend(_shipped_problems(shipped))
     for error in errors:
         click.echo(str(error))
-    count = 0
+    for contract in loaded:
+        for line, message in _unknown_arch(contract):
+            click.echo(f"{contract['source']}:{line}: warning: {message}")
+    count = len(mapped)
+    mapped_real = {os.path.realpath(file) for file in mapped}
     for path in [*targets, *(folder for _, folder, _ in shipped)]:
         try:
-            count += len(contract_files(path))
+            count += sum(os.path.realpath(file) not in mapped_real for file in contract_files(path))
         except ContractError:
             pass
     problems = sum(len(e.problems) for e in errors)
@@ -417,6 +435,33 @@ def lint(paths: tuple[str, ...]) -> None:
         click.echo(f"{files}: {problems} problem{'s' if problems != 1 else ''}", err=True)
         raise click.exceptions.Exit(EXIT_USAGE)
     click.echo(f"{files}: no problems", err=True)
+
+
+def _unknown_arch(contract: dict[str, Any]) -> list[tuple[int, str]]:
+    """``(line, message)`` for each ``arch`` name of a contract's plain data that is not a known
+    one: accepted as written (``platform.machine()`` answers sparc64, mips, ...), worth a
+    warning in ``lint``, since a typo never matches this host."""
+    import difflib
+
+    from importspy_hook._snapshot import ARCH_ALIASES
+    from importspy_hook._violations import quoted
+
+    found = []
+    lines: dict[str, int] = contract["lines"]
+    for index, alternative in enumerate(contract["runtime"] or ()):
+        for name in alternative.get("arch") or ():
+            if name in ARCH_ALIASES.values():
+                continue
+            close = difflib.get_close_matches(name, list(ARCH_ALIASES), n=1)
+            guess = f"; did you mean {quoted(ARCH_ALIASES[close[0]])}?" if close else ""
+            line = lines.get(f"runtime/{index}/arch") or lines.get("runtime/arch") or 1
+            found.append(
+                (
+                    line,
+                    f"unknown arch {quoted(name)} is accepted as written and matches a machine that reports it{guess}",
+                )
+            )
+    return found
 
 
 def _shipped_problems(shipped: Iterable[tuple[str, str, tuple[str, ...]]]) -> list[ContractError]:
@@ -510,9 +555,9 @@ def snapshot(fmt: str, env_names: tuple[str, ...], contracts: tuple[str, ...]) -
       importspy-hook snapshot --format json --env STAGE --env REGION
     """
     from importspy_hook._snapshot import snapshot as take_snapshot
-    from importspy_hook._violations import is_secret_name
+    from importspy_hook._violations import has_credentials, is_secret_name, secret_variables
 
-    secret = _secret_names(load_registry(contracts, optional=True)) if (env_names or contracts) else set()
+    secret = secret_variables(load_registry(contracts, optional=True).contracts) if (env_names or contracts) else ()
     snap = take_snapshot()
     environ = snap.environ
     values: dict[str, str] = {}
@@ -521,7 +566,7 @@ def snapshot(fmt: str, env_names: tuple[str, ...], contracts: tuple[str, ...]) -
     for name in dict.fromkeys(env_names):
         if name not in environ:
             unset.append(name)
-        elif name in secret or is_secret_name(name):
+        elif is_secret_name(name, None, secret) or has_credentials(environ[name]):
             withheld.append(name)
         else:
             values[name] = environ[name]
@@ -533,16 +578,6 @@ def snapshot(fmt: str, env_names: tuple[str, ...], contracts: tuple[str, ...]) -
         click.echo(json.dumps(data, indent=2))
         return
     click.echo(_snapshot_yaml(data), nl=False)
-
-
-def _secret_names(registry: Registry) -> set[str]:
-    return {
-        name
-        for contract in registry.contracts
-        for rule in contract["runtime"]
-        for name, env_rule in rule["env"].items()
-        if env_rule["secret"]
-    }
 
 
 def _snapshot_yaml(data: dict[str, Any]) -> str:
@@ -609,13 +644,17 @@ def init(module: str, output: str | None, force: bool) -> None:
     if facts is None or facts["error"]:
         problem = facts["error"] if facts is not None else "it cannot be read"
         raise Problem(f"cannot read the source of {target.name}, {source}:{problem}")
-    text = starter_contract(target.name, facts, file.as_posix())
+    # ``check`` reads ./contracts unless told otherwise: a contract written elsewhere is named.
+    default = os.path.abspath(DEFAULT_CONTRACTS)
+    elsewhere = os.path.commonpath([default, os.path.abspath(file)]) != default
+    contracts = f" --contracts {file.as_posix()}" if elsewhere else ""
+    text = starter_contract(target.name, facts, file.as_posix(), file.as_posix() if elsewhere else None)
     try:
         file.parent.mkdir(parents=True, exist_ok=True)
         file.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise Problem(f"cannot write {file}: {exc.strerror or exc}") from exc
-    click.echo(f"wrote {file}; edit it, then run: {PROG} lint {file} && {PROG} check {module}", err=True)
+    click.echo(f"wrote {file}; edit it, then run: {PROG} lint {file} && {PROG} check {module}{contracts}", err=True)
 
 
 def _source_file(name: str, root: str | None) -> str | None:

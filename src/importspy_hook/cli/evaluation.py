@@ -21,7 +21,7 @@ from importspy_hook._errors import ContractViolation, ContractWarning, Violation
 from importspy_hook._install import install
 from importspy_hook._snapshot import snapshot
 from importspy_hook._structure import check_members
-from importspy_hook._violations import Importer, check_importer_name, check_runtime
+from importspy_hook._violations import Importer, check_importer_name, check_runtime, secret_variables
 from importspy_hook.cli.report import Finding, Outcome, Report
 
 if TYPE_CHECKING:
@@ -83,7 +83,7 @@ def runtime_report(registry: Registry) -> Report:
         module = contract["module"]
         if not is_pattern(module) and not registry.contracts_for(module):
             continue  # ignored by the configuration: the hook never checks it
-        violations = check_runtime(contract, snap)
+        violations = check_runtime(contract, snap, secret_variables(registry.contracts))
         findings = _findings(registry, contract, contract["module"], None, violations)
         checked = ("runtime",) if contract["runtime"] else ()
         outcomes.append(_outcome(contract, None, checked, findings))
@@ -120,7 +120,9 @@ def _check_target(
     runtime_broken = False
     for subject in direct:
         for contract in registry.contracts_for(subject):
-            findings = _findings(registry, contract, subject, None, check_runtime(contract, snap))
+            findings = _findings(
+                registry, contract, subject, None, check_runtime(contract, snap, secret_variables(registry.contracts))
+            )
             runtime_broken = runtime_broken or bool(findings)
             checked = ("runtime",) if contract["runtime"] else ()
             outcomes.append(_outcome(contract, subject, checked, findings))

@@ -16,6 +16,7 @@ import re
 from typing import Any
 
 from importspy_hook._snapshot import snapshot
+from importspy_hook._violations import has_credentials, is_secret_name
 
 _PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
 # Words a YAML reader would turn into something other than text.
@@ -41,9 +42,10 @@ def public_names(facts: dict[str, Any]) -> list[str]:
     return sorted(n for n in members if not n.startswith("_"))
 
 
-def starter_contract(name: str, facts: dict[str, Any], file: str = "FILE") -> str:
+def starter_contract(name: str, facts: dict[str, Any], file: str = "FILE", contracts: str | None = None) -> str:
     """The commented YAML text of a starter contract for module ``name`` from its source
-    ``facts``, to be written to ``file``."""
+    ``facts``, to be written to ``file``; ``contracts`` is what to name to ``check`` when
+    ``file`` is not in the default folder."""
     functions, classes, variables = [], [], []
     annotations: dict[str, str] = facts["annotations"]
     members = facts["members"]
@@ -62,7 +64,8 @@ def starter_contract(name: str, facts: dict[str, Any], file: str = "FILE") -> st
     major, minor = snap.python_key[:2]
     out = [
         f"# Starter contract for {name}, written by `importspy-hook init {name}`.",
-        f"# Edit it to say what must hold, then check it: importspy-hook lint {file}; importspy-hook check {name}",
+        f"# Edit it to say what must hold, then check it: importspy-hook lint {file}; importspy-hook check {name}"
+        f"{f' --contracts {contracts}' if contracts else ''}",
         "schema: 1",
         f"module: {scalar(name)}",
         "# raise (default) stops a violating import; warn lets it go on with a ContractWarning.",
@@ -142,12 +145,16 @@ def _class_lines(name: str, found: dict[str, Any], members: dict[str, Any]) -> l
     for member, method in found["methods"].items():
         if (not member.startswith("_") or member == "__init__") and not method["maybe"]:
             methods.append(_function_lines(member, method, "        ", members))
+    annotations: dict[str, str] = found["annotations"]
     for member, value in found["attributes"].items():
         if not member.startswith("_") and not value["maybe"]:
-            attributes.append(f"        - {{name: {scalar(member)}, scope: class}}")
-    for member in found["annotations"]:
-        if not member.startswith("_") and member not in found["attributes"]:
-            attributes.append(f"        - {{name: {scalar(member)}, scope: instance}}")
+            attributes.append(_attribute_line(member, "class", annotations.get(member)))
+    # Instance attributes: annotated in the class body, or assigned to self in a method.
+    instance = [m for m in annotations if m not in found["attributes"]]
+    instance += [m for m in found.get("instance") or () if m not in found["attributes"]]
+    for member in dict.fromkeys(instance):
+        if not member.startswith("_"):
+            attributes.append(_attribute_line(member, "instance", annotations.get(member)))
     if attributes:
         lines.append("      attributes:")
         lines.extend(attributes)
@@ -158,11 +165,20 @@ def _class_lines(name: str, found: dict[str, Any], members: dict[str, Any]) -> l
     return lines
 
 
+def _attribute_line(name: str, scope: str, annotation: str | None) -> str:
+    shown = f", annotation: {scalar(annotation)}" if annotation is not None and "\n" not in annotation else ""
+    return f"        - {{name: {scalar(name)}, scope: {scope}{shown}}}"
+
+
 def _variable_lines(name: str, found: dict[str, Any], annotation: str | None) -> list[str]:
     parts = [f"name: {scalar(name)}"]
     if annotation is not None and "\n" not in annotation:
         parts.append(f"annotation: {scalar(annotation)}")
-    shown = _value(found["value"]) if found["known"] and not found["unsure"] else None
+    value = found["value"]
+    # The value of a secret-looking name (SECRET_KEY = "...") or a URL with credentials may
+    # be a real secret: it stays out of a file meant for version control.
+    secret = is_secret_name(name) or (isinstance(value, str) and has_credentials(value))
+    shown = _value(value) if found["known"] and not found["unsure"] and not secret else None
     if shown is not None:
         parts.append(f"value: {shown}")
     return [f"    - {{{', '.join(parts)}}}"]
