@@ -5,6 +5,7 @@ Run from the repository root:
     python benchmarks/static.py                 # makes a venv in a temp dir: this tree, Django, import-linter
     python benchmarks/static.py --venv DIR      # reuse a venv that has them installed
     python benchmarks/static.py --rounds 21     # more rounds, narrower medians
+    python benchmarks/static.py --facts-only    # only the run-time require check, in this interpreter
 
 Both tools run as whole processes on the same tree (Django as pip installed it): ours with 20
 contracts on Django modules (exact names and patterns, a few with ``importers.require`` and
@@ -229,9 +230,9 @@ def facts_costs(python: str, scratch: str, env: dict[str, str]) -> dict[str, flo
     # facts kept in memory, as a new process would.
     code = textwrap.dedent(
         f"""
-        import json, os, shutil, time
+        import ast, json, os, shutil, time
         from importspy_hook.static import factscache
-        from importspy_hook._failure import check_required
+        from importspy_hook._failure import report_before
         from importspy_hook._reading.load import load_contract
         from importspy_hook._reading.structuring import to_plain
 
@@ -245,13 +246,20 @@ def facts_costs(python: str, scratch: str, env: dict[str, str]) -> dict[str, flo
         def once():
             factscache._memory.clear()
             start = time.perf_counter_ns()
-            assert check_required(contracts, importer)
+            assert report_before("app.core", None, contracts, None, importer, []) == []
             return time.perf_counter_ns() - start
 
-        cold = []
+        cold, parse = [], []
+        with open(file, "rb") as stream:
+            data = stream.read()
         for _ in range(30):
             shutil.rmtree(factscache.cache_folder(), ignore_errors=True)
             cold.append(once())
+            # ast.parse alone on the same file, paired with each cold check: the ratio holds
+            # when the machine is shared.
+            start = time.perf_counter_ns()
+            ast.parse(data, file)
+            parse.append(time.perf_counter_ns() - start)
         old = os.stat(file)
         os.utime(file, ns=(old.st_atime_ns, old.st_mtime_ns - 10**10))
         once()
@@ -260,8 +268,12 @@ def facts_costs(python: str, scratch: str, env: dict[str, str]) -> dict[str, flo
         key, digest, when, facts = factscache._read_entry(cache)
         factscache._write(cache, key, digest, when + 10**10, facts)
         warm = [once() for _ in range(300)]
-        cold.sort(); warm.sort()
-        print(json.dumps({{"cold_ms": cold[len(cold) // 2] / 1e6, "warm_us": warm[len(warm) // 2] / 1e3}}))
+        cold.sort(); warm.sort(); parse.sort()
+        print(json.dumps({{
+            "cold_ms": cold[len(cold) // 2] / 1e6,
+            "parse_ms": parse[len(parse) // 2] / 1e6,
+            "warm_us": warm[len(warm) // 2] / 1e3,
+        }}))
         """
     )
     out = subprocess.run([python, "-c", code], env=env, check=True, capture_output=True, text=True).stdout
@@ -276,9 +288,21 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=11, help="paired rounds per case (default 11)")
     parser.add_argument("--growth-rounds", type=int, default=3, help="rounds of the ten-fold tree (default 3)")
     parser.add_argument("--json", help="also write the figures to this file")
+    parser.add_argument(
+        "--facts-only", action="store_true", help="measure only the run-time require check (no Django, no venv needed)"
+    )
     args = parser.parse_args()
 
     scratch = tempfile.mkdtemp(prefix="importspy-static-")
+    if args.facts_only:
+        try:
+            env = {k: v for k, v in os.environ.items() if not k.startswith(("IMPORTSPY_HOOK_", "PYTHON"))}
+            env["IMPORTSPY_HOOK_CACHE_DIR"] = os.path.join(scratch, "cache")
+            python = venv_python(args.venv) if args.venv else sys.executable
+            show_facts(facts_costs(python, scratch, env))
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+        return 0
     try:
         venv = args.venv or make_venv(scratch)
         python = venv_python(venv)
@@ -349,9 +373,14 @@ def show(figures: dict[str, object]) -> None:
             print(f"growth {label} {side}: ten-fold tree / Django = {ten[side][0] / one[side][0]:.2f} x (budget 10)")
     facts = figures["facts"]
     assert isinstance(facts, dict)
+    show_facts(facts)
+
+
+def show_facts(facts: dict[str, float]) -> None:
     print(
-        f"run-time require from the source of a {facts['lines']}-line importer: warm {facts['warm_us']:.1f} us "
-        f"(budget 50), cold {facts['cold_ms']:.2f} ms (budget 5)"
+        f"run-time require from the source of a {facts['lines']:.0f}-line importer: warm {facts['warm_us']:.1f} us "
+        f"(budget 50), cold {facts['cold_ms']:.2f} ms (budget 5); ast.parse alone of that file "
+        f"{facts['parse_ms']:.2f} ms (cold / parse = {facts['cold_ms'] / facts['parse_ms']:.2f})"
     )
 
 

@@ -884,10 +884,51 @@ class GuardedLoader:
             refused = _decide(True, name, origin, self, find_importer(1, name))
             if refused is not None:
                 raise refused
-        real.exec_module(module)
+        try:
+            real.exec_module(module)
+        except BaseException:
+            if _deferred:
+                _deferred.pop(self, None)
+            raise
+        if _deferred:
+            refused = _run_deferred(self, name, module)
+            if refused is not None:
+                raise refused
         refused = _decide(False, name, origin, self, module)
         if refused is not None:
             raise refused
+
+
+# Checks waiting for a guarded module to finish running, by the loader running it: an
+# ``importers.require`` member its source does not decide, checked on the finished module
+# (``defer_until_run``). Empty unless such a check waits: a passing import tests it and moves on.
+_deferred = {}  # type: dict[GuardedLoader, list[Callable[[ModuleType], None]]]
+
+
+def defer_until_run(name, check):  # type: (str, Callable[[ModuleType], None]) -> bool
+    # Runs ``check(module)`` once module ``name`` has finished running, when it is being loaded
+    # through a GuardedLoader on this thread's stack (it has a contract of its own); ``check``
+    # raises to refuse, and the import of ``name`` fails. False, and nothing kept, otherwise.
+    code = GuardedLoader.exec_module.__code__
+    frame = sys._getframe(1)  # type: FrameType | None
+    while frame is not None:
+        if frame.f_code is code:
+            local = frame.f_locals
+            loader = local.get("self")
+            if getattr(local.get("module"), "__name__", None) == name and isinstance(loader, GuardedLoader):
+                _deferred.setdefault(loader, []).append(check)
+                return True
+        frame = frame.f_back
+    return False
+
+
+def _run_deferred(loader, name, module):  # type: (GuardedLoader, str, ModuleType) -> BaseException | None
+    for check in _deferred.pop(loader, None) or ():
+        try:
+            check(module)
+        except Exception as error:
+            return refusal(name, error)
+    return None
 
 
 def _decide(before, name, origin, loader, subject, **options):

@@ -109,7 +109,43 @@ class TestImportAtTheTop:
         result = sandbox.run(IMPORT, "plugins.maybe")
         assert "REFUSED ['importers.require.class.undecided']" in result.stdout, result.output
         assert "it is bound only under the if at line" in result.stdout
-        assert "cannot check it once the importer has run" in result.stdout
+        assert "only when the importer is itself imported through the hook" in result.stdout
+        assert "give it a contract" in result.stdout
+
+
+MAYBE = GOOD.replace("class Plugin(BasePlugin):", "import sys\nif sys.platform:\n  class Plugin(BasePlugin):")
+MAYBE = MAYBE.replace('    name = "good"', '      name = "good"').replace("    def run", "      def run")
+DECORATED = GOOD.replace(
+    "class Plugin(BasePlugin):", "def keep(cls):\n    return cls\n\n\n@keep\nclass Plugin(BasePlugin):"
+)
+
+
+class TestUndecidedMembersOfAGuardedImporter:
+    """An importer with a contract of its own is loaded through the hook, which sees it finish:
+    what its source leaves undecided is checked on the finished module."""
+
+    @pytest.mark.parametrize("source", [MAYBE, DECORATED], ids=["under-an-if", "behind-a-decorator"])
+    def test_an_undecided_member_defined_by_the_end_is_allowed(self, sandbox: Project, source: str) -> None:
+        sandbox.write({"plugins/late.py": source, "contracts/plugins.late.yml": "module: plugins.late\n"})
+        result = sandbox.run(IMPORT, "plugins.late")
+        assert result.stdout.startswith("IMPORTED"), result.output
+
+    def test_an_undecided_member_missing_at_the_end_is_refused_naming_it(self, sandbox: Project) -> None:
+        source = MAYBE.replace("if sys.platform:", "if not sys.platform:")
+        sandbox.write({"plugins/late.py": source, "contracts/plugins.late.yml": "module: plugins.late\n"})
+        code = IMPORT + "    print('LEFT', 'plugins.late' in sys.modules)\n"
+        result = sandbox.run(code, "plugins.late")
+        assert "REFUSED ['importers.require.class.missing']" in result.stdout, result.output
+        assert "defines no class Plugin" in result.stdout
+        assert "checked once the importer had finished running" in result.stdout
+        assert "LEFT False" in result.stdout  # the failed import leaves no half-made plugin
+
+    def test_an_unguarded_importer_is_refused_saying_how_to_get_the_check(self, sandbox: Project) -> None:
+        sandbox.write({"plugins/late.py": DECORATED})
+        result = sandbox.run(IMPORT, "plugins.late")
+        assert "REFUSED ['importers.require.class.undecided']" in result.stdout, result.output
+        assert "may replace the class" in result.stdout
+        assert "give it a contract" in result.stdout
 
 
 class TestWithoutSource:

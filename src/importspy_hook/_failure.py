@@ -13,7 +13,7 @@ importer, rule ids).
 
 import sys
 
-from _importspy_hook_guard import enter_own_imports, find_importer, leave_own_imports
+from _importspy_hook_guard import defer_until_run, enter_own_imports, find_importer, leave_own_imports
 from importspy_hook._snapshot import snapshot
 from importspy_hook._violations import (
     importer_violations,
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
     from _importspy_hook_guard import Failed, ImporterFacts, Registry
     from importspy_hook._errors import ContractViolation, Violation
+    from importspy_hook._structure import Deferred
     from importspy_hook._violations import Importer
 
     Plain = Mapping[str, Any]
@@ -213,10 +214,22 @@ def report_before(
                     found.append((contracts[index], runtime_violations(contracts[index], snap, runtime, marked)))
         finally:
             leave_own_imports(outer)
+    waiting: list[tuple[Plain, list[Deferred]]] = []
     for contract in contracts:
-        violations = _check_members(contract, "importers.require", namespace, subject, importer)
+        deferrable: list[Deferred] = []
+        violations = _check_members(contract, "importers.require", namespace, subject, importer, deferrable)
+        if deferrable:
+            waiting.append((contract, deferrable))
         if violations:
             found.append((contract, violations))
+    if waiting and not found and importer is not None and importer.name:
+        # What the importer's source does not decide is checked once it has run, when the
+        # hook sees it finish: it is being loaded through a GuardedLoader of its own.
+        check = _FinishedCheck(name, origin, registry, importer, subject, waiting)
+        if defer_until_run(importer.name, check):
+            waiting = []
+    for contract, deferred in waiting:
+        found.append((contract, [v for *_, violations in deferred for v in violations]))
     if found:
         if importer is not None:
             who = importer.describe()
@@ -236,8 +249,48 @@ def report_before(
     return []
 
 
+class _FinishedCheck:
+    """The ``importers.require`` members an importer's source left undecided, checked on the
+    importer's namespace once it has finished running (called by the core's GuardedLoader)."""
+
+    __slots__ = ("name", "origin", "registry", "importer", "subject", "waiting")
+
+    def __init__(
+        self,
+        name: str,
+        origin: str | None,
+        registry: "Registry",
+        importer: "Importer",
+        subject: str,
+        waiting: "list[tuple[Plain, list[Deferred]]]",
+    ) -> None:
+        self.name = name
+        self.origin = origin
+        self.registry = registry
+        self.importer = importer
+        self.subject = subject
+        self.waiting = waiting
+
+    def __call__(self, module: "ModuleType") -> None:
+        from importspy_hook._structure import check_finished
+
+        found: list[tuple[Plain, list[Violation]]] = []
+        for contract, deferred in self.waiting:
+            violations = check_finished(contract, "importers.require", deferred, module.__dict__, self.subject)
+            if violations:
+                found.append((contract, violations))
+        if found:
+            header = f"{self.name} may not be imported by {self.importer.describe()}"
+            _report(header, self.name, self.origin, self.importer, found, self.registry)
+
+
 def _check_members(
-    contract: "Plain", section: str, namespace: "Mapping[str, object]", subject: str, importer: "Importer | None" = None
+    contract: "Plain",
+    section: str,
+    namespace: "Mapping[str, object]",
+    subject: str,
+    importer: "Importer | None" = None,
+    deferrable: "list[Deferred] | None" = None,
 ) -> "list[Violation]":
     """``_structure.check_members``, imported only when ``contract`` has ``section`` at all."""
     if section == "provides":
@@ -261,7 +314,7 @@ def _check_members(
         return check_members(contract, section, namespace, subject)
     if importer is None:
         return check_members(contract, section, namespace, subject, None, "<no importing module>")
-    return check_members(contract, section, namespace, subject, importer.name, importer.file)
+    return check_members(contract, section, namespace, subject, importer.name, importer.file, deferrable)
 
 
 def check_readable(contract: "Plain") -> "list[Violation]":

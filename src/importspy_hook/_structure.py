@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from typing import Any
 
     Plain = Mapping[str, Any]
+    # A required member left for the finished importer: (kind, spec, contract path, violations).
+    Deferred = tuple[str, Plain, str, list[Violation]]
     from types import CodeType
 else:
     # ``types.CodeType`` without importing ``types``: one module more at the first protected import.
@@ -40,6 +42,7 @@ def check_members(
     subject: str,
     importer: "str | None" = None,
     source: "str | None" = None,
+    deferrable: "list[Deferred] | None" = None,
 ) -> list[Violation]:
     """Check ``namespace`` against ``contract[section]`` (``importers.require`` or ``provides``).
 
@@ -51,14 +54,37 @@ def check_members(
         (:mod:`importspy_hook.static`). What has run wins over what is written; a file name
         that is no readable source (``<string>``, a sourceless ``.pyc``) means only what has
         run counts, and the messages say so.
+    :param deferrable: when given, a required member that the source leaves undecided is not
+        reported but appended here as ``(kind, spec, path, violations)``: the caller checks it
+        on the finished importer (:func:`check_finished`), or reports ``violations``.
     """
     if section == "provides":
         members: Plain | None = contract["provides"]
         return [] if members is None else _check_section(contract, section, members, "provides", namespace, subject)
     found: list[Violation] = []
     for entry, path in required_entries(contract, importer):
-        found += _check_section(contract, section, entry, path, namespace, subject, source, importer)
+        found += _check_section(contract, section, entry, path, namespace, subject, source, importer, deferrable)
     return found
+
+
+def check_finished(
+    contract: "Plain", section: str, deferred: "Sequence[Deferred]", namespace: "Mapping[str, object]", subject: str
+) -> list[Violation]:
+    """Check the members ``check_members`` left in ``deferrable`` against the namespace of the
+    importer once it has finished running."""
+    checker = _MemberChecker(contract, section, subject)
+    checker.note = " (checked once the importer had finished running: its source does not decide it)"
+    annotations = namespace.get("__annotations__")
+    if not isinstance(annotations, dict):
+        annotations = {}
+    for kind, spec, path, _ in deferred:
+        if kind == "variables":
+            checker.variable(spec, namespace, annotations, path)
+        elif kind == "functions":
+            checker.function(spec, namespace, path)
+        else:
+            checker.klass(spec, namespace, path)
+    return checker.found
 
 
 def required_entries(contract: "Plain", importer: "str | None") -> "list[tuple[Plain, str]]":
@@ -87,6 +113,7 @@ def _check_section(
     subject: str,
     source: "str | None" = None,
     importer: "str | None" = None,
+    deferrable: "list[Deferred] | None" = None,
 ) -> list[Violation]:
     checker = _MemberChecker(contract, section, subject)
     written: dict[str, list[Violation]] = {}
@@ -118,21 +145,22 @@ def _check_section(
     annotations = namespace.get("__annotations__")
     if not isinstance(annotations, dict):
         annotations = {}
-    for i, spec in enumerate(members["variables"]):
-        if spec["name"] in written:
-            checker.found.extend(written.pop(spec["name"]))
-        else:
-            checker.variable(spec, namespace, annotations, f"{base}/variables/{i}")
-    for i, spec in enumerate(members["functions"]):
-        if spec["name"] in written:
-            checker.found.extend(written.pop(spec["name"]))
-        else:
-            checker.function(spec, namespace, f"{base}/functions/{i}")
-    for i, spec in enumerate(members["classes"]):
-        if spec["name"] in written:
-            checker.found.extend(written.pop(spec["name"]))
-        else:
-            checker.klass(spec, namespace, f"{base}/classes/{i}")
+    for kind in ("variables", "functions", "classes"):
+        for i, spec in enumerate(members[kind]):
+            path = f"{base}/{kind}/{i}"
+            if spec["name"] not in written:
+                if kind == "variables":
+                    checker.variable(spec, namespace, annotations, path)
+                elif kind == "functions":
+                    checker.function(spec, namespace, path)
+                else:
+                    checker.klass(spec, namespace, path)
+                continue
+            violations = written.pop(spec["name"])
+            if deferrable is not None and violations and all(v.rule.endswith(".undecided") for v in violations):
+                deferrable.append((kind, spec, path, violations))
+            else:
+                checker.found.extend(violations)
     return checker.found
 
 

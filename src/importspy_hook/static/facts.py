@@ -25,7 +25,9 @@ known (a decorator that may replace it, different bindings on different branches
 from __future__ import annotations
 
 import ast
+import gc
 import sys
+from bisect import bisect_left
 from typing import Any
 
 #: Raised whenever the shape of the facts changes, so that cached facts are read again.
@@ -90,6 +92,19 @@ _PARAMETER_KINDS = ("positional-only", "positional-or-keyword", "var-positional"
 
 def read_facts(source: bytes | str, filename: str = "<source>") -> Facts:
     """The facts of a module's ``source`` (see the module docstring); never raises for bad source."""
+    # Parsing allocates a node per token or so, and none of them forms a cycle: the collections
+    # those allocations trigger find nothing and cost the most when the process holds a large
+    # heap. They are held off while one file is read (and left off if they were off).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _read(source, filename)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _read(source: bytes | str, filename: str) -> Facts:
     try:
         tree = ast.parse(source, filename)
     except (SyntaxError, ValueError) as exc:
@@ -109,7 +124,7 @@ def read_facts(source: bytes | str, filename: str = "<source>") -> Facts:
     members: dict[str, Member] = {}
     reader.block(tree.body, members, None)
     imports: list[dict[str, Any]] = []
-    _collect_imports(tree.body, imports, False, False, False)
+    _collect_imports(tree.body, imports, False, False, False, _keyword_lines(raw))
     if b"globals" in raw:
         line = _globals_in_functions(tree)
         if line is not None:
@@ -126,6 +141,22 @@ def read_facts(source: bytes | str, filename: str = "<source>") -> Facts:
 
 def text(node: ast.AST) -> str:
     """An expression as source text (normalised by ``ast.unparse``)."""
+    # Most annotations, defaults and bases are a name, a dotted name or a plain constant:
+    # spelled here as ``ast.unparse`` spells them, without building an unparser for each
+    # (``ast.unparse`` was a third of the facts' cost beyond parsing a 500-line module).
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        if isinstance(node.value, ast.Name):
+            return f"{node.value.id}.{node.attr}"
+    elif isinstance(node, ast.Constant) and node.kind is None:
+        value = node.value
+        if value is None or value is True or value is False or type(value) is int:
+            return repr(value)
+        if value is Ellipsis:
+            return "..."
+        if type(value) is str and value.isascii() and value.isprintable() and "'" not in value and "\\" not in value:
+            return repr(value)
     return ast.unparse(node)
 
 
@@ -537,13 +568,38 @@ def _plain(value: object) -> object:
     return value
 
 
+def _keyword_lines(raw: bytes) -> list[int]:
+    """The numbers of the lines where ``import`` is written, in order."""
+    lines: list[int] = []
+    line = 1
+    at = 0
+    found = raw.find(b"import")
+    while found >= 0:
+        line += raw.count(b"\n", at, found)
+        at = found
+        if not lines or lines[-1] != line:
+            lines.append(line)
+        found = raw.find(b"import", found + 6)
+    return lines
+
+
 def _collect_imports(
-    body: list[ast.stmt], found: list[dict[str, Any]], function: bool, type_checking: bool, guarded: bool
+    body: list[ast.stmt],
+    found: list[dict[str, Any]],
+    function: bool,
+    type_checking: bool,
+    guarded: bool,
+    lines: list[int],
 ) -> None:
     """Every import statement in ``body`` and the blocks inside it, with whether it sits in a
     function, under ``if TYPE_CHECKING:``, or in a ``try`` whose ``except`` catches
-    ``ImportError``. Imports are statements, so only statement blocks are walked."""
+    ``ImportError``. Imports are statements, so only statement blocks are walked, and only
+    those whose lines (``lines``: where ``import`` is written) hold one."""
     for node in body:
+        if not isinstance(node, (ast.Import, ast.ImportFrom)):
+            first = bisect_left(lines, node.lineno)
+            if first == len(lines) or lines[first] > (node.end_lineno or node.lineno):
+                continue
         if isinstance(node, ast.Import):
             for alias in node.names:
                 bound = alias.asname or alias.name.partition(".")[0]
@@ -562,27 +618,27 @@ def _collect_imports(
                 )
                 found.append(row)
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            _collect_imports(node.body, found, True, type_checking, guarded)
+            _collect_imports(node.body, found, True, type_checking, guarded, lines)
         elif isinstance(node, ast.ClassDef):
-            _collect_imports(node.body, found, function, type_checking, guarded)
+            _collect_imports(node.body, found, function, type_checking, guarded, lines)
         elif isinstance(node, ast.If):
-            _collect_imports(node.body, found, function, type_checking or is_type_checking(node.test), guarded)
-            _collect_imports(node.orelse, found, function, type_checking, guarded)
+            _collect_imports(node.body, found, function, type_checking or is_type_checking(node.test), guarded, lines)
+            _collect_imports(node.orelse, found, function, type_checking, guarded, lines)
         elif isinstance(node, (ast.For, ast.AsyncFor, ast.While)):
-            _collect_imports(node.body, found, function, type_checking, guarded)
-            _collect_imports(node.orelse, found, function, type_checking, guarded)
+            _collect_imports(node.body, found, function, type_checking, guarded, lines)
+            _collect_imports(node.orelse, found, function, type_checking, guarded, lines)
         elif isinstance(node, (ast.With, ast.AsyncWith)):
-            _collect_imports(node.body, found, function, type_checking, guarded)
+            _collect_imports(node.body, found, function, type_checking, guarded, lines)
         elif isinstance(node, _TRY):
             catches = any(_catches_import_error(h) for h in node.handlers)
-            _collect_imports(node.body, found, function, type_checking, guarded or catches)
+            _collect_imports(node.body, found, function, type_checking, guarded or catches, lines)
             for handler in node.handlers:
-                _collect_imports(handler.body, found, function, type_checking, guarded)
-            _collect_imports(node.orelse, found, function, type_checking, guarded)
-            _collect_imports(node.finalbody, found, function, type_checking, guarded)
+                _collect_imports(handler.body, found, function, type_checking, guarded, lines)
+            _collect_imports(node.orelse, found, function, type_checking, guarded, lines)
+            _collect_imports(node.finalbody, found, function, type_checking, guarded, lines)
         elif isinstance(node, ast.Match):
             for case in node.cases:
-                _collect_imports(case.body, found, function, type_checking, guarded)
+                _collect_imports(case.body, found, function, type_checking, guarded, lines)
 
 
 def _import_row(

@@ -5,7 +5,8 @@ so when the hook checks the import, ``Plugin`` has not run yet. The members the 
 defined yet are looked up in its source facts (:mod:`.factscache`: parsed at most once per file
 per process, and once per change across processes); what has run is checked on the live objects
 (:mod:`importspy_hook._structure`), so what has run wins over what is written. A member the
-source cannot decide is refused, with the reason: the hook does not see the importer finish.
+source cannot decide is checked on the finished importer when the hook sees it finish (the
+importer is itself loaded through the hook), and refused otherwise, with the reason.
 """
 
 from __future__ import annotations
@@ -76,9 +77,10 @@ def _worded(violation: Violation) -> Violation:
 
     return Violation(
         violation.rule,
-        f"{violation.message}; the hook sees what the importer defined before this import and what "
-        f"its source decides, and cannot check it once the importer has run: define it before the "
-        f"import, or where the source decides it (not under a condition, nor behind a decorator)",
+        f"{violation.message}; the hook checks such a member once the importer has finished running "
+        f"only when the importer is itself imported through the hook (it has a contract of its own, "
+        f"even one without rules), and this importer is not: give it a contract, or define the member "
+        f"before the import or where the source decides it (not under a condition, nor behind a decorator)",
         violation.contract,
     )
 
