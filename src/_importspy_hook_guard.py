@@ -69,6 +69,10 @@ PLAIN_KEYS = frozenset(("module", "source", "lines", "schema", "on_violation", "
 CONTRACTS_VARIABLE = "IMPORTSPY_HOOK_CONTRACTS"
 ON_VIOLATION_VARIABLE = "IMPORTSPY_HOOK_ON_VIOLATION"
 ON_VIOLATION = ("raise", "warn")
+STRICT_VARIABLE = "IMPORTSPY_HOOK_STRICT"
+# The spellings of a boolean variable; anything else is reported, and strict mode is on.
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("", "0", "false", "no", "off")
 
 
 def contract_paths(value):  # type: (str) -> list[str]
@@ -87,21 +91,40 @@ def violation_mode(value):  # type: (str) -> str | None
     return mode or None
 
 
-# The values of both variables last activated. CPython runs .pth lines twice in some virtual
+def strict_setting(value):  # type: (str) -> bool | None
+    # The one reading of IMPORTSPY_HOOK_STRICT: 1/true/yes/on or 0/false/no/off in any case,
+    # blank for not set (None). Raises ValueError for anything else (the caller's policy
+    # decides what that does).
+    flag = value.strip().lower()
+    if flag in _TRUE:
+        return True
+    if flag in _FALSE:
+        return False if flag else None
+    raise ValueError(flag)
+
+
+# Strict mode asked for by activation and not on yet. Its wrappers check import statements
+# that reach a protected module already imported; until the finder first sees a protected
+# name, none is (activation turns strict mode on at once when one was imported before it),
+# so strict mode is turned on then (``_guarded_spec``), and a start that imports no
+# protected module does not import strict mode's module (about 0.3 ms: benchmarks/startup.py).
+strict_pending = False
+
+# The values of the variables last activated. CPython runs .pth lines twice in some virtual
 # environments (cpython #75723: site.venv() and site.main() both add site-packages), and
 # site.addsitedir() runs them again whenever it is called: activate once per values.
-_activated = None  # type: tuple[str, str] | None
+_activated = None  # type: tuple[str, str, str] | None
 
 
 def activate_from_environment():  # type: () -> None
     # Called by importspy_hook.pth and the PEP 829 entry point (_importspy_hook_start). It
     # never raises: site would print a traceback and skip the rest of the .pth file
     # (Lib/site.py ``addpackage``). Each problem is one line on stderr (``_activation``).
-    global _activated
+    global _activated, strict_pending
     contracts = os.environ.get(CONTRACTS_VARIABLE, "")
     if not contracts.strip():
         return
-    values = (contracts, os.environ.get(ON_VIOLATION_VARIABLE, ""))
+    values = (contracts, os.environ.get(ON_VIOLATION_VARIABLE, ""), os.environ.get(STRICT_VARIABLE, ""))
     if values == _activated:
         return
     _activated = values
@@ -141,6 +164,13 @@ def activate_from_environment():  # type: () -> None
 
             items = without_duplicates(items)
         registry = Registry(items, on_violation=mode)
+        try:
+            strict = bool(strict_setting(values[2]))
+        except ValueError:
+            from importspy_hook._activation import unknown_strict
+
+            unknown_strict(values[2])
+            strict = True  # asked for, if misspelt
         # ``registry.covers`` for every imported module, without a method call per name (an
         # activated registry ignores nothing).
         imported = tuple(sys.modules)
@@ -154,9 +184,10 @@ def activate_from_environment():  # type: () -> None
             # otherwise more than start-up needs.
             from importspy_hook._activation import install_reporting
 
-            install_reporting(registry)
+            install_reporting(registry, strict=strict)
         else:
             put_in_front(registry)
+            strict_pending = strict
     except Exception as exc:
         from importspy_hook._activation import failed
 
@@ -720,6 +751,17 @@ def _guarded_spec(finder, fullname, path, target):
     # type: (ContractFinder, str, Sequence[str] | None, ModuleType | None) -> ModuleSpec | None
     # The slow path of find_spec, for a name the registry covers: the real spec from the
     # other finders, its loader wrapped in a checking proxy.
+    global strict_pending
+    if strict_pending:
+        strict_pending = False
+        try:
+            from importspy_hook._import_wrapper import enable
+
+            enable(finder)
+        except Exception as exc:  # a bug: said once, and this import is still checked
+            from importspy_hook._activation import strict_failed
+
+            strict_failed(exc)
     meta_path = sys.meta_path
     spec = None  # type: ModuleSpec | None
     # A snapshot: another thread may change sys.meta_path meanwhile. Finders are called
@@ -761,6 +803,10 @@ def _guarded_spec(finder, fullname, path, target):
 
 # -- The proxy loader ---------------------------------------------------------------------
 
+# Strict mode's decided (importer, module) edges while it is on (``_import_wrapper`` sets
+# and empties it), else None.
+strict_edges = None  # type: dict[tuple[str | None, str], bool] | None
+
 
 class GuardedLoader:
     # Wraps one load of one protected module; a new proxy is made for every load. It forwards
@@ -801,10 +847,15 @@ class GuardedLoader:
         # even if the import failed (import.c ``import_ensure_initialized``), an empty shell
         # of the refused module. exec_module still checks when create_module was not called
         # (``importlib.reload``).
-        refused = _decide(True, spec.name, spec.origin, self, find_importer(1, spec.name))
+        importer = find_importer(1, spec.name)
+        refused = _decide(True, spec.name, spec.origin, self, importer)
         if refused is not None:
             raise refused
         self._checked = True
+        if strict_edges is not None:
+            # Strict mode: this first import decided the edge; the import statement's own
+            # check (``_import_wrapper``) must not decide it, nor warn about it, again.
+            strict_edges[(importer[0] if importer is not None else None, spec.name)] = True
         create = getattr(self._real, "create_module", None)
         return None if create is None else create(spec)
 
@@ -1340,6 +1391,11 @@ def enter_own_imports():  # type: () -> bool
 def leave_own_imports(outer):  # type: (bool) -> None
     if not outer:
         _checking.discard(get_ident())
+
+
+def in_own_imports():  # type: () -> bool
+    # Whether this thread is running a check: its imports are the hook's own.
+    return get_ident() in _checking
 
 
 # Shown as importspy_hook.X in reprs and tracebacks, where users find them.

@@ -13,7 +13,7 @@ be read cannot be imported, while unrelated imports go on.
 import os
 import sys
 
-from _importspy_hook_guard import CONTRACTS_VARIABLE, ON_VIOLATION_VARIABLE, is_pattern, module_of
+from _importspy_hook_guard import CONTRACTS_VARIABLE, ON_VIOLATION_VARIABLE, STRICT_VARIABLE, is_pattern, module_of
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -51,6 +51,22 @@ def unknown_mode(mode: str) -> None:
     )
 
 
+def unknown_strict(value: str) -> None:
+    """``IMPORTSPY_HOOK_STRICT`` is no boolean: strict mode is on, since it was asked for."""
+    report(
+        f"{STRICT_VARIABLE}={value!r} is neither 1/true/yes/on nor 0/false/no/off; strict mode is on. "
+        f"Set it to 1 or 0, or unset it"
+    )
+
+
+def strict_failed(exc: Exception) -> None:
+    """Strict mode could not be turned on: a bug. Say so; first imports are still checked."""
+    report(
+        f"strict mode could not be turned on ({type(exc).__name__}: {_one_line(str(exc))}); only first "
+        f"imports of protected modules are checked. Report it as a bug"
+    )
+
+
 def unusable_path(path: str, exc: Exception) -> None:
     """A path in ``IMPORTSPY_HOOK_CONTRACTS`` that does not exist or cannot be listed."""
     problem = _as_contract_error(path, exc)
@@ -67,7 +83,7 @@ def unreadable_folders(problems: "list[Exception]") -> None:
         )
 
 
-def install_reporting(registry: "Registry") -> None:
+def install_reporting(registry: "Registry", strict: bool) -> None:
     """:func:`importspy_hook.install` for activation: a warning becomes its line on stderr."""
     from importspy_hook import _install
     from importspy_hook._install import install
@@ -76,7 +92,7 @@ def install_reporting(registry: "Registry") -> None:
     # earlier .pth file: only a contract naming such a module exactly is worth a word.
     _install.at_start_up = True
     try:
-        install(registry)
+        install(registry, strict=strict)
     except Warning as warning:
         # Only under -W error: install() warns about contracted modules imported before
         # start-up finished, and then changes nothing. The hook is still wanted: the warning
@@ -86,7 +102,7 @@ def install_reporting(registry: "Registry") -> None:
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            install(registry)
+            install(registry, strict=strict)
     finally:
         _install.at_start_up = False
 

@@ -10,6 +10,7 @@ import os
 import sys
 from os import PathLike, fspath
 
+import _importspy_hook_guard as core
 from _importspy_hook_guard import ContractFinder, Registry, is_machinery, put_in_front
 from _importspy_hook_guard import installed_finder as installed
 from _importspy_hook_guard import remove_finder as remove
@@ -137,8 +138,10 @@ class Installation:
         return self.finder.registry
 
     def uninstall(self) -> None:
-        """Remove the finder from ``sys.meta_path`` (no error if it is already gone)."""
+        """Remove the finder from ``sys.meta_path`` (no error if it is already gone), and turn
+        strict mode off."""
         remove(self.finder)
+        _strict_off()
 
     def __enter__(self) -> "Installation":
         return self
@@ -158,6 +161,7 @@ def install(
     on_violation: str | None = None,
     ignore: "Iterable[str] | None" = None,
     entry_points: bool | None = None,
+    strict: bool | None = None,
 ) -> "Installation":
     """Guard imports with contracts: put one :class:`ContractFinder` first on ``sys.meta_path``.
 
@@ -165,7 +169,8 @@ def install(
     to the front; it never stacks a second finder.
 
     Without ``contracts``, each setting comes from the first of: this call's argument, the
-    environment (``IMPORTSPY_HOOK_CONTRACTS``, ``IMPORTSPY_HOOK_ON_VIOLATION``),
+    environment (``IMPORTSPY_HOOK_CONTRACTS``, ``IMPORTSPY_HOOK_ON_VIOLATION``,
+    ``IMPORTSPY_HOOK_STRICT``),
     ``[tool.importspy-hook]`` in the nearest pyproject.toml, the default (``./contracts``).
     With ``contracts`` given, only this call's arguments count.
 
@@ -176,6 +181,8 @@ def install(
     :param ignore: module names and ``fnmatch`` patterns that are never guarded.
     :param entry_points: also load the contracts installed distributions ship (entry point
         group ``importspy_hook.contracts``).
+    :param strict: strict mode: check every import statement that reaches a protected module
+        against its ``importers`` rules, not only the first import (``docs/strict.rst``).
     :returns: an :class:`Installation` with ``.uninstall()``, usable as a context manager.
     :raises ContractError: when a contract or the configuration cannot be read or is not valid
         (for a mapping, with the key path of each problem).
@@ -211,9 +218,11 @@ def install(
         from importspy_hook._reading.settings import Settings, load_registry, resolve
 
         if paths is None:
-            settings = resolve(on_violation=on_violation, ignore=ignore, entry_points=entry_points)
+            settings = resolve(on_violation=on_violation, ignore=ignore, entry_points=entry_points, strict=strict)
         else:
             settings = Settings([fspath(p) for p in paths], on_violation, ignore or (), bool(entry_points))
+            settings.strict = bool(strict)
+        strict = settings.strict
         # Stamped before loading: a file changed during the load is read again later.
         stamp = contracts_stamp(settings)
         registry = load_registry(settings)
@@ -224,10 +233,24 @@ def install(
             source = settings
     # Warned before anything changes: under ``-W error`` the warning raises, and install()
     # must then leave sys.meta_path as it was.
-    _warn_already_imported(registry, before)
+    _warn_already_imported(registry, before, bool(strict))
     finder = put_in_front(registry)
     finder._source, finder._stamp = source, stamp
+    if strict:
+        from importspy_hook._import_wrapper import enable
+
+        enable(finder)
+    else:
+        _strict_off()
     return Installation(finder)
+
+
+def _strict_off() -> None:
+    # Without importing the wrapper's module when strict mode was never on.
+    core.strict_pending = False
+    wrapper = sys.modules.get("importspy_hook._import_wrapper")
+    if wrapper is not None:
+        wrapper.disable()
 
 
 def _is_contract_object(item: object) -> bool:
@@ -313,9 +336,15 @@ def _warn(message: str, stacklevel: int) -> None:
 
 
 def uninstall() -> None:
-    """Remove every importspy_hook finder from ``sys.meta_path``."""
+    """Remove every importspy_hook finder from ``sys.meta_path``, and turn strict mode off.
+
+    Strict mode puts back the ``builtins.__import__`` (and ``importlib._bootstrap._gcd_import``) that
+    was there before it; when another tool replaced it after strict mode was turned on, that
+    tool's wrapper is left in place and strict mode's own, which it calls, stops checking.
+    """
     for finder in [f for f in sys.meta_path if getattr(type(f), "_importspy_hook_finder", False)]:
         remove(finder)
+    _strict_off()
 
 
 #: True while drop-in activation installs the finder (``_activation.install_reporting``).
@@ -348,7 +377,7 @@ def _guardable_imported(registry: Registry) -> list[str]:
     )
 
 
-def _warn_already_imported(registry: Registry, before: "set[str]") -> None:
+def _warn_already_imported(registry: Registry, before: "set[str]", strict: bool) -> None:
     imported = [
         name
         for name in _guardable_imported(registry)
@@ -359,13 +388,22 @@ def _warn_already_imported(registry: Registry, before: "set[str]") -> None:
 
         from importspy_hook._errors import ContractWarning
 
-        warnings.warn(
-            ContractWarning(
-                f"{', '.join(imported)} {'was' if len(imported) == 1 else 'were'} imported before "
-                f"importspy_hook was installed and cannot be guarded; call importspy_hook.install() "
-                f"before importing {'it' if len(imported) == 1 else 'them'}, or activate the hook at "
+        were = "was" if len(imported) == 1 else "were"
+        them = "it" if len(imported) == 1 else "them"
+        if strict:
+            # Strict mode checks the statements that reach them from now on, but their first
+            # import (and its runtime rules) went unchecked.
+            text = (
+                f"{', '.join(imported)} {were} imported before importspy_hook was installed: that first "
+                f"import and its runtime rules went unchecked, strict mode checks only the import "
+                f"statements from now on; call importspy_hook.install() before importing {them}, or "
+                f"activate the hook at start-up with IMPORTSPY_HOOK_CONTRACTS"
+            )
+        else:
+            text = (
+                f"{', '.join(imported)} {were} imported before importspy_hook was installed and cannot be "
+                f"guarded; call importspy_hook.install() before importing {them}, or activate the hook at "
                 f"start-up with IMPORTSPY_HOOK_CONTRACTS (what the interpreter or an earlier .pth file "
                 f"imports before that cannot be guarded at all)"
-            ),
-            stacklevel=3,
-        )
+            )
+        warnings.warn(ContractWarning(text), stacklevel=3)

@@ -47,7 +47,8 @@ def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
     inipath = early_config.inipath
     start = inipath.parent if inipath is not None and inipath.name == "pyproject.toml" else None
     try:
-        installation = install(load_registry(resolve(start=start)))
+        settings = resolve(start=start)
+        installation = install(load_registry(settings), strict=settings.strict)
     except ContractError as exc:
         raise pytest.UsageError(f"importspy-hook: {exc}") from None
     early_config.stash[_installed] = installation
@@ -71,4 +72,7 @@ def pytest_report_header(config: pytest.Config) -> str | None:
     installation = config.stash.get(_installed, None)
     if installation is None:
         return None
-    return f"importspy-hook: guarding imports with {len(installation.registry)} contracts"
+    from importspy_hook._import_wrapper import enabled
+
+    strict = ", strict mode: every import statement checked" if enabled() else ""
+    return f"importspy-hook: guarding imports with {len(installation.registry)} contracts{strict}"

@@ -2,7 +2,7 @@
 
 Each setting is taken from the first place that gives it, in this order: the argument passed
 to :func:`~importspy_hook.install`, the environment variable (``IMPORTSPY_HOOK_CONTRACTS``,
-``IMPORTSPY_HOOK_ON_VIOLATION``), the ``[tool.importspy-hook]`` table of the nearest
+``IMPORTSPY_HOOK_ON_VIOLATION``, ``IMPORTSPY_HOOK_STRICT``), the ``[tool.importspy-hook]`` table of the nearest
 ``pyproject.toml`` (searched upward from the working directory), then the default. The file
 is only read when some setting is still open after the arguments and the environment.
 
@@ -14,7 +14,14 @@ from __future__ import annotations
 import os
 import sys
 
-from _importspy_hook_guard import CONTRACTS_VARIABLE, ON_VIOLATION_VARIABLE, contract_paths, violation_mode
+from _importspy_hook_guard import (
+    CONTRACTS_VARIABLE,
+    ON_VIOLATION_VARIABLE,
+    STRICT_VARIABLE,
+    contract_paths,
+    strict_setting,
+    violation_mode,
+)
 from importspy_hook._errors import ContractError
 
 TYPE_CHECKING = False
@@ -37,6 +44,7 @@ KEYS: dict[str, str] = {
     "entry_points": "true or false: also load the contracts that installed packages ship",
     "importspy_contracts": 'a table of ImportSpy spymodel files to module names: {"spymodel.yml" = "app.core"}',
     "static": "a list of package folders, module files and source roots for check --static, relative to pyproject.toml",
+    "strict": "true or false: check every import statement of a protected module, not only the first import",
 }
 _ON_VIOLATION = ("raise", "warn")
 
@@ -50,9 +58,10 @@ class Settings:
     :ivar entry_points: whether to load contracts shipped by installed distributions.
     :ivar importspy_contracts: ImportSpy ``spymodel.yml`` files and the module each governs.
     :ivar source: the pyproject.toml read, or ``None``.
+    :ivar strict: whether every import statement of a protected module is checked (strict mode).
     """
 
-    __slots__ = ("contracts", "on_violation", "ignore", "entry_points", "importspy_contracts", "source")
+    __slots__ = ("contracts", "on_violation", "ignore", "entry_points", "importspy_contracts", "source", "strict")
 
     contracts: tuple[str, ...]
     on_violation: str | None
@@ -60,6 +69,7 @@ class Settings:
     entry_points: bool
     importspy_contracts: dict[str, str]
     source: str | None
+    strict: bool
 
     def __init__(
         self,
@@ -69,6 +79,7 @@ class Settings:
         entry_points: bool = False,
         importspy_contracts: Mapping[str, str] | None = None,
         source: str | None = None,
+        strict: bool = False,
     ) -> None:
         self.contracts = tuple(contracts)
         self.on_violation = on_violation
@@ -76,12 +87,13 @@ class Settings:
         self.entry_points = entry_points
         self.importspy_contracts = dict(importspy_contracts or {})
         self.source = source
+        self.strict = strict
 
     def __repr__(self) -> str:
         return (
             f"Settings(contracts={self.contracts!r}, on_violation={self.on_violation!r}, ignore={self.ignore!r}, "
             f"entry_points={self.entry_points!r}, importspy_contracts={self.importspy_contracts!r}, "
-            f"source={self.source!r})"
+            f"source={self.source!r}, strict={self.strict!r})"
         )
 
 
@@ -91,6 +103,7 @@ def resolve(
     on_violation: str | None = None,
     ignore: Iterable[str] | None = None,
     entry_points: bool | None = None,
+    strict: bool | None = None,
     start: str | PathLike[str] | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> Settings:
@@ -119,9 +132,11 @@ def resolve(
             ) from None
     elif on_violation not in _ON_VIOLATION:
         raise ValueError(f"on_violation must be 'raise' or 'warn', not {on_violation!r}")
+    if strict is None:
+        strict = strict_from(environ)
     table: dict[str, Any] = {}
     source: str | None = None
-    if paths is None or on_violation is None or ignore is None or entry_points is None:
+    if paths is None or on_violation is None or ignore is None or entry_points is None or strict is None:
         source = find_pyproject(start)
         if source is not None:
             table = read_table(source)
@@ -134,7 +149,22 @@ def resolve(
         entry_points if entry_points is not None else bool(table.get("entry_points", False)),
         table.get("importspy_contracts"),
         source,
+        strict if strict is not None else bool(table.get("strict", False)),
     )
+
+
+def strict_from(environ: Mapping[str, str]) -> bool | None:
+    """``IMPORTSPY_HOOK_STRICT`` as a boolean, ``None`` when unset or empty.
+
+    :raises ContractError: for a value that is no boolean.
+    """
+    value = environ.get(STRICT_VARIABLE, "")
+    try:
+        return strict_setting(value)
+    except ValueError:
+        raise ContractError(
+            STRICT_VARIABLE, f"must be 1/true/yes/on or 0/false/no/off, not {value!r}; fix or unset the variable"
+        ) from None
 
 
 def find_pyproject(start: str | PathLike[str] | None = None) -> str | None:
@@ -225,7 +255,7 @@ def _check_value(key: str, value: object) -> str | None:
     elif key == "on_violation":
         if value not in _ON_VIOLATION:
             return f"found {value!r}"
-    elif key == "entry_points":
+    elif key in ("entry_points", "strict"):
         if not isinstance(value, bool):
             return f"found {value!r}"
     elif key == "importspy_contracts" and (
