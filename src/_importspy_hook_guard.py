@@ -150,7 +150,7 @@ def activate_from_environment():  # type: () -> None
 
             unreadable_folders(unreadable)
         items = []  # type: list[Item]
-        for file, item in zip(files, compiled_items(files), strict=True):
+        for file, item in zip(files, compiled_items(files, True), strict=True):
             if isinstance(item, Exception):
                 # Reported, and the modules it governs are refused (fail closed).
                 from importspy_hook._activation import refusing
@@ -304,11 +304,12 @@ def _search(folder, found, unreadable, seen, top):
     return True
 
 
-def compiled_items(files):  # type: (list[str]) -> list[Item | Exception]
+def compiled_items(files, isolated=False):  # type: (list[str], bool) -> list[Item | Exception]
     # For each file, in order: its compiled contract, or the exception that says why it cannot
     # be used. An entry fresh by its stat key alone gives a Compiled tuple, read and decoded
     # when a module it governs is first imported; hashing, the user cache, parsing and
-    # storing are left to ``_reading.cache``.
+    # storing are left to ``_reading.cache``: ``isolated`` (activation, install()) has them
+    # done in a child interpreter, so that the YAML side never loads into a guarded process.
     results = []  # type: list[Item | Exception | None]
     rest = []  # type: list[int]
     folders = {}  # type: dict[str, tuple[str, dict[str, Any], int]]
@@ -355,9 +356,10 @@ def compiled_items(files):  # type: (list[str]) -> list[Item | Exception]
         rest.append(len(results))
         results.append(None)
     if rest:
-        from importspy_hook._reading.cache import slow_items
+        from importspy_hook._reading.cache import isolated_items, slow_items
 
-        for index, item in zip(rest, slow_items([files[i] for i in rest]), strict=True):
+        slow = isolated_items if isolated else slow_items
+        for index, item in zip(rest, slow([files[i] for i in rest]), strict=True):
             results[index] = item
     return results  # type: ignore[return-value]
 

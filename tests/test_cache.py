@@ -19,7 +19,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
-    from conftest import Environment, Project
+    from conftest import Environment, Project, Result
 
 HEAVY = ("ruamel.yaml", "cattrs", "attrs", "attr", "click", "packaging", "inspect", "typing", "platform")
 HEAVY += ("importlib.metadata",)
@@ -182,7 +182,7 @@ class TestInvalidation:
         project.write({"contracts/app.keys.yml": PROTECTED.replace('"app.*"', '"plugins.*"')})
         rebuilt = installed.run(project, REPORT, "plugins.evil", env=ON)
         assert "IMPORTED" in rebuilt.stdout, rebuilt.output
-        assert "HEAVY []" not in rebuilt.stdout  # the edited contract was parsed again
+        assert "HEAVY []" in rebuilt.stdout  # parsed again (IMPORTED), by a child interpreter
         warm = installed.run(project, REPORT, "plugins.evil", env=ON)
         assert "IMPORTED" in warm.stdout, warm.output
         assert "HEAVY []" in warm.stdout  # both entries in the one file, fresh
@@ -383,3 +383,103 @@ class TestReadOnlyContracts:
                 result = installed.run(project, REPORT, "plugins.evil", env=env)
                 assert "REFUSED ImporterViolation" in result.stdout, result.output
                 assert result.stderr == ""
+
+
+YAML_SIDE = ("ruamel.yaml", "cattrs", "attrs", "attr", "packaging")
+
+ATTRS_GOVERNED = {
+    "some/__init__.py": "",
+    "some/allowed.py": "import attrs\n",
+    "contracts/attrs.yml": "module: attrs\nimporters:\n  allow: [some.allowed]\n",
+}
+
+# Refused from __main__, then allowed from some.allowed in the same process: the contract is
+# enforced, not merely refusing everything. Warnings are printed, so that one about attrs
+# "imported before" the hook would show.
+IMPORT_ATTRS = f"""
+    import sys, warnings
+    warnings.simplefilter("always")
+    warnings.showwarning = lambda message, *rest: print("WARNING", message)
+    print("LOADED", sorted(m for m in {YAML_SIDE!r} if m in sys.modules))
+    try:
+        import attrs
+    except ImportError as exc:
+        print("MAIN REFUSED", type(exc).__name__, [v.rule for v in exc.violations])
+    else:
+        print("MAIN IMPORTED")
+    import some.allowed
+    print("ALLOWED IMPORTED", some.allowed.attrs.__name__)
+"""
+
+INSTALL_THEN_IMPORT_ATTRS = """
+    import sys, warnings
+    warnings.simplefilter("always")
+    warnings.showwarning = lambda message, *rest: print("WARNING", message)
+    import importspy_hook
+    importspy_hook.install("contracts")
+""" + IMPORT_ATTRS.replace("    import sys, warnings\n", "", 1)
+
+
+class TestSameResultWhateverTheCacheHolds:
+    """A contract on a module the cold path's parsing imports (attrs here) is enforced on a
+    cold start exactly as on a warm one: the contracts are parsed in a child interpreter."""
+
+    def _assert_refused_from_main(self, result: Result) -> None:
+        assert "LOADED []" in result.stdout, result.output
+        assert "MAIN REFUSED ImporterViolation ['importers.allow']" in result.stdout, result.output
+        assert "ALLOWED IMPORTED attrs" in result.stdout, result.output
+        assert "WARNING" not in result.stdout, result.output
+
+    def test_drop_in_activation_refuses_attrs_on_a_cold_and_a_warm_start(
+        self, installed: Environment, project: Project
+    ) -> None:
+        project.write(ATTRS_GOVERNED)
+        cold = installed.run(project, IMPORT_ATTRS, env={"IMPORTSPY_HOOK_CONTRACTS": "contracts"})
+        assert (project.root / ENTRY).is_file()  # written by the child interpreter
+        warm = installed.run(project, IMPORT_ATTRS, env={"IMPORTSPY_HOOK_CONTRACTS": "contracts"})
+        self._assert_refused_from_main(cold)
+        assert (cold.stdout, cold.stderr) == (warm.stdout, warm.stderr)
+        assert cold.stderr == ""
+
+    def test_install_refuses_attrs_on_a_cold_and_a_warm_start(self, project: Project) -> None:
+        project.write(ATTRS_GOVERNED)
+        cold = project.run(INSTALL_THEN_IMPORT_ATTRS)
+        assert (project.root / ENTRY).is_file()
+        warm = project.run(INSTALL_THEN_IMPORT_ATTRS)
+        self._assert_refused_from_main(cold)
+        assert (cold.stdout, cold.stderr) == (warm.stdout, warm.stderr)
+
+    def test_stale_entry_is_parsed_without_loading_the_yaml_side(
+        self, installed: Environment, project: Project
+    ) -> None:
+        project.write(ATTRS_GOVERNED)
+        env = {"IMPORTSPY_HOOK_CONTRACTS": "contracts"}
+        installed.run(project, IMPORT_ATTRS, env=env)
+        project.write({"contracts/attrs.yml": "module: attrs\nimporters:\n  allow: [some.allowed, __main__]\n"})
+        result = installed.run(project, IMPORT_ATTRS, env=env)
+        assert "LOADED []" in result.stdout, result.output
+        assert "MAIN IMPORTED" in result.stdout, result.output
+        assert "WARNING" not in result.stdout, result.output
+
+    def test_nothing_writable_still_refuses_attrs_at_every_start(
+        self, installed: Environment, project: Project
+    ) -> None:
+        # The child cannot store the entries: it hands the plain data back.
+        project.write(ATTRS_GOVERNED)
+        blocked = project.root / "blocked"
+        blocked.write_text("a file, so no folder can be made here")
+        env = {"IMPORTSPY_HOOK_CONTRACTS": "contracts", "IMPORTSPY_HOOK_CACHE_DIR": str(blocked / "cache")}
+        with unwritable(project.root / "contracts"):
+            for _ in range(2):
+                result = installed.run(project, IMPORT_ATTRS, env=env)
+                self._assert_refused_from_main(result)
+                assert result.stderr == ""
+
+    def test_broken_contract_parsed_in_the_child_still_names_file_line_and_column(
+        self, installed: Environment, project: Project
+    ) -> None:
+        project.write(ATTRS_GOVERNED).write({"contracts/attrs.yml": "module: attrs\nimporters:\n  alow: [x]\n"})
+        result = installed.run(project, IMPORT_ATTRS, env={"IMPORTSPY_HOOK_CONTRACTS": "contracts"})
+        assert "importspy_hook: contracts/attrs.yml:3:3: unknown key" in result.stderr, result.output
+        assert "MAIN REFUSED" in result.stdout, result.output
+        assert "LOADED []" in result.stdout, result.output

@@ -112,7 +112,7 @@ def _reload(finder: "ContractFinder", settings: "Settings") -> None:
     finder._stamp = stamp
     if error is None:
         try:
-            registry = load_registry(settings)
+            registry = load_registry(settings, isolated=True)
         except ContractError as exc:
             error = exc
         else:
@@ -225,7 +225,7 @@ def install(
         strict = settings.strict
         # Stamped before loading: a file changed during the load is read again later.
         stamp = contracts_stamp(settings)
-        registry = load_registry(settings)
+        registry = load_registry(settings, isolated=True)
         if objects:
             # The objects are not in the settings, so a reload would drop them: none.
             registry = Registry([*registry.contracts, *objects], on_violation=on_violation, ignore=registry.ignore)

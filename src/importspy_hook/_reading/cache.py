@@ -111,16 +111,23 @@ def compiled_contract(file: str) -> "dict[str, Any]":
     return dict(item)
 
 
-def slow_items(files: "list[str]", *, use_entries: bool = True) -> "list[dict[str, Any] | Compiled | Exception]":
+class _Unparsed(Exception):
+    """A file ``slow_items`` was told not to parse has no usable entry."""
+
+
+def slow_items(
+    files: "list[str]", *, use_entries: bool = True, parse: bool = True
+) -> "list[dict[str, Any] | Compiled | Exception]":
     """The package core's ``compiled_items`` for the files whose entry beside them is not fresh by
     its stat key: hashed, looked up in the user cache, or parsed. Every cache file that
     changed is written once, at the end. With ``use_entries`` false, every file is parsed
-    and its entry written anew."""
+    and its entry written anew; with ``parse`` false, none is (an ``_Unparsed`` stands for
+    it)."""
     results: list[dict[str, Any] | Compiled | Exception] = []
     updates: dict[str, dict[str, Update]] = {}
     for file in files:
         try:
-            results.append(_compiled(file, updates, use_entries))
+            results.append(_compiled(file, updates, use_entries, parse))
         except Exception as exc:
             results.append(exc)
     for folder, entries in updates.items():
@@ -128,7 +135,154 @@ def slow_items(files: "list[str]", *, use_entries: bool = True) -> "list[dict[st
     return results
 
 
-def _compiled(file: str, updates: "dict[str, dict[str, Update]]", use_entries: bool) -> "dict[str, Any] | Compiled":
+# What the child interpreter of ``isolated_items`` runs: it reads the parent's ``sys.path`` and
+# the files from stdin, and writes one marshalled answer per file to stdout. Its own entries
+# are kept after the parent's: activation runs while site is still adding folders.
+_CHILD = (
+    "import marshal, sys\n"
+    "path, files = marshal.loads(sys.stdin.buffer.read())\n"
+    "sys.path[:] = path + [p for p in sys.path if p not in path]\n"
+    "from importspy_hook._reading.cache import child_answers\n"
+    "sys.stdout.buffer.write(marshal.dumps(child_answers(files)))\n"
+)
+# The variables the child keeps: the user cache folder decides where it writes the entries the
+# parent then reads; the others would activate the hook in the child, or do nothing there.
+_KEPT_VARIABLES = (CACHE_DIR_VARIABLE,)
+
+
+def isolated_items(files: "list[str]") -> "list[dict[str, Any] | Compiled | Exception]":
+    """:func:`slow_items` run in a child interpreter, for a process whose contracts govern
+    modules the YAML side would import (drop-in activation, ``install()``).
+
+    Parsing imports ruamel.yaml, cattrs, attrs and their imports before the finder is in
+    place, where a later import of them would come from ``sys.modules`` unchecked: a contract
+    on attrs would be enforced on a warm start and not on a cold one. The child parses, writes
+    the cache entries and hands back each file's compiled contract, plain data or
+    ContractError, so that this process imports nothing of the YAML side whatever the cache
+    holds. Only the files that must be parsed go to the child: an entry proved fresh by
+    hashing the bytes (an edit undone, a ``touch``, the first starts after a change) is used
+    here, as no import is needed for it. A file the child could not answer for (an
+    unexpected error, data marshal cannot carry), or a child that cannot run, is read here
+    as before.
+    """
+    results: list[dict[str, Any] | Compiled | Exception | None] = []
+    results.extend(slow_items(files, parse=False))
+    unparsed = [i for i, item in enumerate(results) if isinstance(item, _Unparsed)]
+    if not unparsed:
+        return results  # type: ignore[return-value]
+    pending = [files[i] for i in unparsed]
+    answers = _run_child(pending)
+    if answers is None or len(answers) != len(pending):
+        answers = [("local",)] * len(pending)
+    local: list[int] = []
+    for index, answer in zip(unparsed, answers, strict=True):
+        kind = answer[0] if type(answer) is tuple and answer else None
+        if kind == "item":
+            results[index] = answer[1]
+        elif kind == "error":
+            from importspy_hook._errors import ContractError
+
+            _, where, line, column, problems = answer
+            results[index] = ContractError(where, "", line, column, problems=problems)
+        else:
+            local.append(index)
+    # The child rewrote the cache files: their indexes are read again when next needed.
+    for folder in {os.path.dirname(os.path.abspath(file)) for file in pending}:
+        forget_cache_file(beside_cache(folder))
+        forget_cache_file(user_cache(folder))
+    if local:
+        for index, item in zip(local, slow_items([files[i] for i in local]), strict=True):
+            results[index] = item
+    return results  # type: ignore[return-value]
+
+
+def child_answers(files: "list[str]") -> "list[tuple[Any, ...]]":
+    """What the child of :func:`isolated_items` hands back for each file, as marshal data:
+    ``("item", compiled or plain data)``, ``("error", file, line, column, problems)`` for a
+    ContractError, or ``("local",)`` for the parent to read the file itself."""
+    from importspy_hook._errors import ContractError
+
+    answers: list[tuple[Any, ...]] = []
+    for item in slow_items(files):
+        if type(item) is ContractError:
+            answers.append(("error", item.file, item.line, item.column, item.problems))
+        elif isinstance(item, Exception):
+            answers.append(("local",))
+        else:
+            answers.append(("item", item))
+        try:
+            marshal.dumps(answers[-1])
+        except ValueError:
+            answers[-1] = ("local",)
+    return answers
+
+
+def _run_child(files: "list[str]") -> "list[Any] | None":
+    # The answers of a child interpreter, or None when it cannot run or fails. posix_spawn
+    # where there is one: subprocess would import threading, signal, selectors and more into
+    # the guarded process, the very thing this avoids.
+    executable = sys.executable
+    if not executable:
+        return None
+    # -I: no PYTHON* variables, no user site, no script folder; the parent's sys.path is
+    # handed over instead, so the child finds what this process finds.
+    args = [executable, "-I", *(["-B"] if sys.dont_write_bytecode else []), "-c", _CHILD]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("IMPORTSPY_HOOK_") or k in _KEPT_VARIABLES}
+    request = marshal.dumps(([p for p in sys.path if type(p) is str], list(files)))
+    try:
+        if hasattr(os, "posix_spawn"):
+            output = _spawned(args, env, request)
+        else:
+            import subprocess
+
+            done = subprocess.run(args, input=request, stdout=subprocess.PIPE, env=env, check=False)
+            output = done.stdout if done.returncode == 0 else None
+        answers = None if output is None else marshal.loads(output)
+    except Exception:
+        return None
+    return answers if type(answers) is list else None
+
+
+def _spawned(args: "list[str]", env: "dict[str, str]", request: bytes) -> bytes | None:
+    # The child's stdout when it exits with 0. Its stdin gets the whole request first: the
+    # child reads it all before it writes, so neither side can block the other.
+    in_read, in_write = os.pipe()
+    out_read, out_write = os.pipe()
+    try:
+        pid = os.posix_spawn(
+            args[0],
+            args,
+            env,
+            file_actions=[
+                (os.POSIX_SPAWN_DUP2, in_read, 0),
+                (os.POSIX_SPAWN_DUP2, out_write, 1),
+                (os.POSIX_SPAWN_CLOSE, in_write),
+                (os.POSIX_SPAWN_CLOSE, out_read),
+            ],
+        )
+    finally:
+        os.close(in_read)
+        os.close(out_write)
+    chunks: list[bytes] = []
+    try:
+        view = memoryview(request)
+        while view:
+            view = view[os.write(in_write, view) :]
+        os.close(in_write)
+        in_write = -1
+        while chunk := os.read(out_read, 1 << 16):
+            chunks.append(chunk)
+    finally:
+        if in_write >= 0:
+            os.close(in_write)
+        os.close(out_read)
+        _, status = os.waitpid(pid, 0)
+    return b"".join(chunks) if os.waitstatus_to_exitcode(status) == 0 else None
+
+
+def _compiled(
+    file: str, updates: "dict[str, dict[str, Update]]", use_entries: bool, parse: bool = True
+) -> "dict[str, Any] | Compiled":
     path = os.path.abspath(file)
     folder, name = os.path.split(path)
     try:
@@ -161,6 +315,8 @@ def _compiled(file: str, updates: "dict[str, dict[str, Update]]", use_entries: b
                     if blob is not None:
                         updates.setdefault(folder, {})[name] = (*source, entry[ENTRY_MODULE], blob)
                 return _compiled_entry(file, cache_file, entry, end, source[:_STAT_KEY])
+    if not parse:
+        raise _Unparsed(file)
     before = _hashed(path)
     plain = _parse(file)
     if before is not None and _hashed(path, before[5]) == before:

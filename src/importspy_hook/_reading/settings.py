@@ -308,7 +308,7 @@ def _key_position(text: str, key: str | None) -> tuple[int | None, int | None]:
     return None, None
 
 
-def collect(settings: Settings) -> tuple[list[Any], list[ContractError]]:
+def collect(settings: Settings, *, isolated: bool = False) -> tuple[list[Any], list[ContractError]]:
     """Every contract the settings name, and every problem found on the way: the one loading
     pipeline of :func:`~importspy_hook.install`, ``Registry.load`` and the command line.
 
@@ -321,6 +321,9 @@ def collect(settings: Settings) -> tuple[list[Any], list[ContractError]]:
     activation, which must cost nothing at start-up, reads contract files through the same
     cache in the resident core, and fails closed).
 
+    :param isolated: parse contract files that have no fresh cache entry in a child
+        interpreter (``_reading.cache.isolated_items``), so that the YAML side is not imported
+        into a process about to be guarded (``install()``).
     :returns: the contracts (compiled, or their plain data), and the problems.
     """
     # Imported here: loading contracts needs the cache (and on a miss the YAML side);
@@ -343,7 +346,7 @@ def collect(settings: Settings) -> tuple[list[Any], list[ContractError]]:
                 seen.add(key)
                 files.append(file)
     contracts: list[Any] = []
-    for file, item in zip(files, compiled_items(files), strict=True):
+    for file, item in zip(files, compiled_items(files, isolated), strict=True):
         if isinstance(item, ContractError):
             problems.append(item)
         elif isinstance(item, Exception):
@@ -370,15 +373,15 @@ def collect(settings: Settings) -> tuple[list[Any], list[ContractError]]:
     return contracts, problems
 
 
-def load_registry(settings: Settings) -> Registry:
-    """Load every contract the settings name (:func:`collect`) into a
+def load_registry(settings: Settings, *, isolated: bool = False) -> Registry:
+    """Load every contract the settings name (:func:`collect`, ``isolated`` as there) into a
     :class:`~importspy_hook.Registry`.
 
     :raises ContractError: the first problem :func:`collect` found.
     """
     from _importspy_hook_guard import Registry
 
-    contracts, problems = collect(settings)
+    contracts, problems = collect(settings, isolated=isolated)
     if problems:
         raise problems[0]
     return Registry(contracts, on_violation=settings.on_violation, ignore=settings.ignore)
