@@ -9,10 +9,8 @@ This is the only module that imports click; the enforcement core never imports i
 
 from __future__ import annotations
 
-import json
 import os
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
@@ -129,7 +127,7 @@ def load_registry(contracts: Sequence[str], extra: Sequence[str] = (), *, option
     # ``contracts = []`` in pyproject.toml names no folder, as for install(): no default then.
     configured_none = settings is not None and not settings.contracts
     if not paths and not configured_none:
-        if Path(DEFAULT_CONTRACTS).is_dir():
+        if os.path.isdir(DEFAULT_CONTRACTS):
             paths.append(DEFAULT_CONTRACTS)
         elif not extra and not optional and not (settings is not None and settings.entry_points):
             raise Problem(
@@ -221,7 +219,8 @@ def _emit(text: str, output: str | None) -> None:
         click.echo(text, nl=False)
         return
     try:
-        Path(output).write_text(text, encoding="utf-8")
+        with open(output, "w", encoding="utf-8") as stream:
+            stream.write(text)
     except OSError as exc:
         raise Problem(f"cannot write {output}: {exc.strerror or exc}; choose another --output") from exc
 
@@ -399,7 +398,7 @@ def lint(paths: tuple[str, ...]) -> None:
         targets = configured_contracts(settings)
         if not targets and settings.contracts:
             targets = [DEFAULT_CONTRACTS]
-            if (settings.entry_points or mapped) and not Path(DEFAULT_CONTRACTS).is_dir():
+            if (settings.entry_points or mapped) and not os.path.isdir(DEFAULT_CONTRACTS):
                 targets = []  # as for the other commands: other sources alone are enough
         if settings.entry_points:
             from importspy_hook._reading.shipped import shipped_folders
@@ -575,12 +574,16 @@ def snapshot(fmt: str, env_names: tuple[str, ...], contracts: tuple[str, ...]) -
         "env": {"names": sorted(environ), "values": values, "withheld": withheld, "unset": unset},
     }
     if fmt == "json":
+        import json
+
         click.echo(json.dumps(data, indent=2))
         return
     click.echo(_snapshot_yaml(data), nl=False)
 
 
 def _snapshot_yaml(data: dict[str, Any]) -> str:
+    import json
+
     from importspy_hook.cli.starter import scalar
 
     def seq(items: Iterable[str]) -> str:
@@ -623,6 +626,8 @@ def init(module: str, output: str | None, force: bool) -> None:
       importspy-hook init payments.keys
       importspy-hook init plugins/report.py --output contracts/report.yml --force
     """
+    from pathlib import Path
+
     from importspy_hook.cli.evaluation import TargetError, resolve_target
     from importspy_hook.cli.starter import starter_contract
     from importspy_hook.static.factscache import source_facts
@@ -691,6 +696,8 @@ def migrate(spymodel: str, module: str | None, output: str | None, force: bool) 
       importspy-hook migrate spymodel.yml --module package
       importspy-hook migrate plugins/spymodel.yml -m app.core -o contracts/app.core.yml
     """
+    from pathlib import Path
+
     from importspy_hook._reading.importspy import migrate as to_native
 
     text = to_native(spymodel, module)

@@ -13,7 +13,6 @@ import importlib
 import os
 import sys
 import warnings
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from _importspy_hook_guard import Registry, is_machinery, is_pattern
@@ -50,6 +49,8 @@ def resolve_target(text: str) -> Target:
 
     :raises TargetError: for text that is neither an existing path nor a module name.
     """
+    from pathlib import Path
+
     path = Path(text)
     if text.endswith(".py") or os.sep in text or "/" in text or path.is_dir():
         if not path.exists():

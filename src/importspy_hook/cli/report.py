@@ -7,9 +7,7 @@ public interface (CI jobs parse them): change them only together with :data:`JSO
 
 from __future__ import annotations
 
-import json
 import os
-from pathlib import Path
 from typing import Any, NamedTuple
 
 #: Version of the JSON report's shape; raised whenever a key changes meaning or disappears.
@@ -195,6 +193,8 @@ def report_data(report: Report, tool_version: str) -> dict[str, Any]:
 
 
 def render_json(report: Report, tool_version: str) -> str:
+    import json
+
     return json.dumps(report_data(report, tool_version), indent=2) + "\n"
 
 
@@ -246,6 +246,8 @@ def rule_description(rule: str) -> str:
 
 def artifact_uri(file: str, root: str | None = None) -> str:
     """A contract file as SARIF wants it: relative to ``root`` with ``/``, else a ``file:`` URI."""
+    from pathlib import Path
+
     path = Path(file)
     base = Path(root or os.getcwd()).resolve()
     absolute = path.resolve()
@@ -257,6 +259,8 @@ def artifact_uri(file: str, root: str | None = None) -> str:
 
 def sarif_data(report: Report, tool_version: str) -> dict[str, Any]:
     """SARIF 2.1.0: one ``reportingDescriptor`` per rule id, results located in the contract files."""
+    from pathlib import Path
+
     rule_ids = sorted({f.rule for f in report.findings})
     index = {rule: i for i, rule in enumerate(rule_ids)}
     results = []
@@ -318,4 +322,6 @@ def _location(file: str, line: int) -> dict[str, Any]:
 
 
 def render_sarif(report: Report, tool_version: str) -> str:
+    import json
+
     return json.dumps(sarif_data(report, tool_version), indent=2) + "\n"
