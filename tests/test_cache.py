@@ -449,6 +449,49 @@ class TestSameResultWhateverTheCacheHolds:
         self._assert_refused_from_main(cold)
         assert (cold.stdout, cold.stderr) == (warm.stdout, warm.stderr)
 
+    def test_install_with_a_mapped_spymodel_refuses_attrs_and_loads_no_yaml(self, project: Project) -> None:
+        # An ImportSpy spymodel has no compiled cache: install() parses it in the child too,
+        # at every start, so that the YAML side never loads before the finder is in place.
+        project.write(ATTRS_GOVERNED).write(
+            {
+                "legacy/spymodel.yml": "filename: extension.py\nvariables:\n  - name: engine\n    value: docker\n",
+                "pyproject.toml": (
+                    '[tool.importspy-hook]\ncontracts = ["contracts"]\n'
+                    'importspy_contracts = {"legacy/spymodel.yml" = "package"}\n'
+                ),
+                "package/__init__.py": "",
+                "extension.py": "engine = 'docker'\nimport package\n",
+            }
+        )
+        code = INSTALL_THEN_IMPORT_ATTRS.replace('install("contracts")', "install()") + (
+            "    import extension\n    print('SPYMODEL KEPT', 'package' in sys.modules)\n"
+        )
+        for _ in range(2):  # the contract files' cache cold, then warm
+            result = project.run(code)
+            self._assert_refused_from_main(result)
+            assert "SPYMODEL KEPT True" in result.stdout, result.output
+
+    def test_install_with_a_broken_mapped_spymodel_names_its_line(self, project: Project) -> None:
+        project.write(
+            {
+                "contracts/.keep": "",
+                "legacy/spymodel.yml": "filename: extension.py\nvariablez: []\n",
+                "pyproject.toml": '[tool.importspy-hook]\nimportspy_contracts = {"legacy/spymodel.yml" = "extension"}\n',
+            }
+        )
+        result = project.run(
+            """
+            import sys, importspy_hook
+            try:
+                importspy_hook.install()
+            except importspy_hook.ContractError as exc:
+                print("ERROR", exc)
+            print("LOADED", "ruamel.yaml" in sys.modules)
+            """
+        )
+        assert "legacy/spymodel.yml:2:1: unknown key 'variablez'" in result.stdout, result.output
+        assert "LOADED False" in result.stdout, result.output
+
     def test_stale_entry_is_parsed_without_loading_the_yaml_side(
         self, installed: Environment, project: Project
     ) -> None:

@@ -74,7 +74,7 @@ from _importspy_hook_guard import (
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Sequence
     from os import PathLike
     from typing import Any, Final
 
@@ -135,15 +135,16 @@ def slow_items(
     return results
 
 
-# What the child interpreter of ``isolated_items`` runs: it reads the parent's ``sys.path`` and
-# the files from stdin, and writes one marshalled answer per file to stdout. Its own entries
-# are kept after the parent's: activation runs while site is still adding folders.
+# What the child interpreter of ``isolated_items`` and ``isolated_jobs`` runs: it reads the
+# parent's ``sys.path``, the files and the other jobs from stdin, and writes one marshalled
+# answer per file, then per job, to stdout. Its own entries are kept after the parent's:
+# activation runs while site is still adding folders.
 _CHILD = (
     "import marshal, sys\n"
-    "path, files = marshal.loads(sys.stdin.buffer.read())\n"
+    "path, files, jobs = marshal.loads(sys.stdin.buffer.read())\n"
     "sys.path[:] = path + [p for p in sys.path if p not in path]\n"
     "from importspy_hook._reading.cache import child_answers\n"
-    "sys.stdout.buffer.write(marshal.dumps(child_answers(files)))\n"
+    "sys.stdout.buffer.write(marshal.dumps(child_answers(files, jobs, path)))\n"
 )
 # The variables the child keeps: the user cache folder decides where it writes the entries the
 # parent then reads; the others would activate the hook in the child, or do nothing there.
@@ -176,16 +177,11 @@ def isolated_items(files: "list[str]") -> "list[dict[str, Any] | Compiled | Exce
         answers = [("local",)] * len(pending)
     local: list[int] = []
     for index, answer in zip(unparsed, answers, strict=True):
-        kind = answer[0] if type(answer) is tuple and answer else None
-        if kind == "item":
-            results[index] = answer[1]
-        elif kind == "error":
-            from importspy_hook._errors import ContractError
-
-            _, where, line, column, problems = answer
-            results[index] = ContractError(where, "", line, column, problems=problems)
-        else:
+        item = _from_answer(answer)
+        if item is None:
             local.append(index)
+        else:
+            results[index] = item
     # The child rewrote the cache files: their indexes are read again when next needed.
     for folder in {os.path.dirname(os.path.abspath(file)) for file in pending}:
         forget_cache_file(beside_cache(folder))
@@ -196,28 +192,85 @@ def isolated_items(files: "list[str]") -> "list[dict[str, Any] | Compiled | Exce
     return results  # type: ignore[return-value]
 
 
-def child_answers(files: "list[str]") -> "list[tuple[Any, ...]]":
-    """What the child of :func:`isolated_items` hands back for each file, as marshal data:
-    ``("item", compiled or plain data)``, ``("error", file, line, column, problems)`` for a
-    ContractError, or ``("local",)`` for the parent to read the file itself."""
+def isolated_jobs(jobs: "Sequence[tuple[str, ...]]") -> "list[Any]":
+    """The other reading the YAML side or ``importlib.metadata`` does, run in a child
+    interpreter for the reason :func:`isolated_items` gives: for each job, its result, the
+    ContractError it raised, or None where the caller must do it itself (a child that cannot
+    run, an unexpected error, a result marshal cannot carry).
+
+    Jobs: ``("spymodel", file, module)`` gives the plain data of an ImportSpy contract;
+    ``("discover",)`` the distributions' shipped contract folders (``_reading.shipped``).
+    """
+    answers = _run_child([], jobs)
+    if answers is None or len(answers) != len(jobs):
+        return [None] * len(jobs)
+    return [_from_answer(answer) for answer in answers]
+
+
+def _from_answer(answer: "Any") -> "Any":
+    # A child's answer as the result it stands for, a ContractError, or None for "read it here".
+    kind = answer[0] if type(answer) is tuple and answer else None
+    if kind == "item":
+        return answer[1]
+    if kind == "error":
+        from importspy_hook._errors import ContractError
+
+        _, where, line, column, problems = answer
+        return ContractError(where, "", line, column, problems=problems)
+    return None
+
+
+def child_answers(
+    files: "list[str]", jobs: "Sequence[tuple[str, ...]]" = (), path: "list[str] | None" = None
+) -> "list[tuple[Any, ...]]":
+    """What the child of :func:`isolated_items` and :func:`isolated_jobs` hands back, as
+    marshal data, for each file and then each job: ``("item", result)``, ``("error", file,
+    line, column, problems)`` for a ContractError, or ``("local",)`` for the parent to do it
+    itself. ``path``: the parent's ``sys.path``, the only one distributions are looked up on."""
     from importspy_hook._errors import ContractError
 
-    answers: list[tuple[Any, ...]] = []
-    for item in slow_items(files):
+    def answer(item: object) -> "tuple[Any, ...]":
         if type(item) is ContractError:
-            answers.append(("error", item.file, item.line, item.column, item.problems))
+            found: tuple[Any, ...] = ("error", item.file, item.line, item.column, item.problems)
         elif isinstance(item, Exception):
-            answers.append(("local",))
+            found = ("local",)
         else:
-            answers.append(("item", item))
+            found = ("item", item)
         try:
-            marshal.dumps(answers[-1])
+            marshal.dumps(found)
         except ValueError:
-            answers[-1] = ("local",)
+            found = ("local",)
+        return found
+
+    answers = [answer(item) for item in slow_items(files)]
+    for job in jobs:
+        try:
+            answers.append(answer(_run_job(job, path)))
+        except Exception as exc:
+            answers.append(answer(exc))
     return answers
 
 
-def _run_child(files: "list[str]") -> "list[Any] | None":
+def _run_job(job: "tuple[str, ...]", path: "list[str] | None") -> object:
+    if job[0] == "spymodel":
+        from importspy_hook._reading.importspy import load_spymodel
+        from importspy_hook._reading.structuring import to_plain
+
+        return to_plain(load_spymodel(job[1], job[2]))
+    if job[0] == "discover":
+        from importspy_hook._reading.shipped import _discover
+
+        saved = sys.path[:]
+        if path is not None:
+            sys.path[:] = path
+        try:
+            return tuple(_discover())
+        finally:
+            sys.path[:] = saved
+    raise ValueError(f"unknown job {job[0]!r}")
+
+
+def _run_child(files: "list[str]", jobs: "Sequence[tuple[str, ...]]" = ()) -> "list[Any] | None":
     # The answers of a child interpreter, or None when it cannot run or fails. posix_spawn
     # where there is one: subprocess would import threading, signal, selectors and more into
     # the guarded process, the very thing this avoids.
@@ -228,7 +281,7 @@ def _run_child(files: "list[str]") -> "list[Any] | None":
     # handed over instead, so the child finds what this process finds.
     args = [executable, "-I", *(["-B"] if sys.dont_write_bytecode else []), "-c", _CHILD]
     env = {k: v for k, v in os.environ.items() if not k.startswith("IMPORTSPY_HOOK_") or k in _KEPT_VARIABLES}
-    request = marshal.dumps(([p for p in sys.path if type(p) is str], list(files)))
+    request = marshal.dumps(([p for p in sys.path if type(p) is str], list(files), list(jobs)))
     try:
         if hasattr(os, "posix_spawn"):
             output = _spawned(args, env, request)

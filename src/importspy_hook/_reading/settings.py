@@ -354,19 +354,31 @@ def collect(settings: Settings, *, isolated: bool = False) -> tuple[list[Any], l
         else:
             contracts.append(item)
     if settings.importspy_contracts:
-        from importspy_hook._reading.importspy import load_spymodel
-        from importspy_hook._reading.structuring import to_plain
+        models = list(settings.importspy_contracts.items())
+        answers: list[Any] = [None] * len(models)
+        if isolated:
+            # Spymodels have no compiled cache: parsed in a child, as contract files on a miss.
+            from importspy_hook._reading.cache import isolated_jobs
 
-        for file, module in settings.importspy_contracts.items():
-            try:
-                contracts.append(to_plain(load_spymodel(file, module)))
-            except ContractError as exc:
-                problems.append(exc)
+            answers = isolated_jobs([("spymodel", file, module) for file, module in models])
+        for (file, module), answer in zip(models, answers, strict=True):
+            if answer is None:
+                from importspy_hook._reading.importspy import load_spymodel
+                from importspy_hook._reading.structuring import to_plain
+
+                try:
+                    contracts.append(to_plain(load_spymodel(file, module)))
+                except ContractError as exc:
+                    problems.append(exc)
+            elif isinstance(answer, ContractError):
+                problems.append(answer)
+            else:
+                contracts.append(answer)
     if settings.entry_points:
         from importspy_hook._reading.shipped import package_contracts
 
         try:
-            contracts.extend(package_contracts())
+            contracts.extend(package_contracts(isolated))
         except ContractError as exc:
             problems.append(exc)
     problems.extend(duplicate_claims(contracts))

@@ -40,7 +40,7 @@ GROUP = "importspy_hook.contracts"
 _METADATA_SUFFIXES = (".dist-info", ".egg-info")
 
 
-def package_contracts() -> "list[Plain]":
+def package_contracts(isolated: bool = False) -> "list[Plain]":
     """The contracts of every installed distribution's ``importspy_hook.contracts`` entry points.
 
     Each is the plain data of the contract with ``distribution`` set to the distribution name.
@@ -48,28 +48,34 @@ def package_contracts() -> "list[Plain]":
     upgraded or removed since (:func:`shipped_folders`), and the contracts from the compiled
     contract cache, so that a warm start imports neither ``importlib.metadata`` nor the YAML side.
 
+    :param isolated: do what a cold cache needs (discovery, parsing) in a child interpreter,
+        as ``_reading.settings.collect`` does for contract files: ``install()``.
     :raises ContractError: for a folder that does not exist, an invalid contract, or a
         contract for a module outside its distribution.
     """
     # Imported here: the compiled cache is only needed once distributions ship contracts.
-    from _importspy_hook_guard import contract_files
-    from importspy_hook._reading.cache import compiled_contract
+    from _importspy_hook_guard import compiled_items, contract_files, decode_compiled
 
     found: list[Plain] = []
-    for dist_name, folder, owned in shipped_folders():
-        for file in contract_files(folder):
-            plain = compiled_contract(file)
+    for dist_name, folder, owned in shipped_folders(isolated):
+        files = contract_files(folder)
+        for file, item in zip(files, compiled_items(files, isolated), strict=True):
+            if isinstance(item, ContractError):
+                raise item
+            if isinstance(item, Exception):
+                raise ContractError(file, f"cannot be read: {item}")
+            plain = decode_compiled(item) if type(item) is tuple else dict(item)  # type: ignore[arg-type]
             check_owned(plain, dist_name, set(owned))
             plain["distribution"] = dist_name
             found.append(plain)
     return found
 
 
-def shipped_folders() -> "list[Shipped]":
+def shipped_folders(isolated: bool = False) -> "list[Shipped]":
     """``(distribution, contracts folder, top-level modules)`` of each entry point of the group.
 
     Read from the discovery cache when its key still matches :func:`installed_key`, otherwise
-    found with ``importlib.metadata`` and stored.
+    found with ``importlib.metadata`` (in a child interpreter when ``isolated``) and stored.
 
     :raises ContractError: for an entry point whose folder does not exist (never cached).
     """
@@ -78,7 +84,17 @@ def shipped_folders() -> "list[Shipped]":
     cached = _read_discovery(cache_file, key)
     if cached is not None:
         return cached
-    found = _discover()
+    found = None
+    if isolated:
+        from importspy_hook._reading.cache import isolated_jobs
+
+        (answer,) = isolated_jobs([("discover",)])
+        if isinstance(answer, ContractError):
+            raise answer
+        if type(answer) is tuple:
+            found = list(answer)
+    if found is None:
+        found = _discover()
     # Imported here: only a cold start writes the cache.
     from importspy_hook._reading.cache import _write_atomically
 
