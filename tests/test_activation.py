@@ -385,3 +385,34 @@ class TestOnlyActionableReports:
         assert "mine" in listed, result.output
         for unactionable in ("sys", "builtins", "_imp", "site", "__main__", "importspy_hook", "_importspy_hook_guard"):
             assert unactionable not in listed, listed
+
+    def test_install_with_a_star_contract_names_no_module_a_pth_file_imported(
+        self, installed: Environment, project: Project
+    ) -> None:
+        # As setuptools' distutils-precedence.pth imports _distutils_hack at every start: no
+        # call of install() can precede it. A module the program imported itself still counts.
+        project.write({"contracts/all.yml": 'module: "*"\n', "mine.py": "", "early_by_pth.py": ""})
+        pth = installed.site_packages / "aaa_early_test.pth"
+        pth.write_text(
+            "import os, sys; os.environ.get('EARLY_TEST_ROOT') and (sys.path.insert(0, os.environ['EARLY_TEST_ROOT'])"
+            " or __import__('early_by_pth'))\n",
+            encoding="utf-8",
+        )
+        script = """
+            import sys, warnings, mine
+            import importspy_hook
+            print("EARLY", "early_by_pth" in sys.modules)
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                importspy_hook.install("contracts")
+            for warning in caught:
+                print("WARNED", warning.message)
+        """
+        try:
+            result = installed.run(project, script, env={"EARLY_TEST_ROOT": str(project.root)})
+        finally:
+            pth.unlink()
+        assert "EARLY True" in result.stdout, result.output
+        listed = result.stdout.partition("WARNED ")[2].partition(" imported before")[0].rpartition(" ")[0].split(", ")
+        assert "mine" in listed, result.output
+        assert "early_by_pth" not in listed, result.output

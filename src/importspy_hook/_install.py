@@ -17,6 +17,7 @@ from _importspy_hook_guard import remove_finder as remove
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import ast
     from collections.abc import Iterable, Mapping
     from types import TracebackType
     from typing import Any
@@ -357,7 +358,8 @@ def _reportable(name: str, registry: Registry) -> bool:
     # Whether a contracted module imported already is worth a word. A contract that names it
     # exactly is: it will never be enforced. A pattern (``*``, ``app.*``) also matches what no
     # hook can precede, which nobody can act on: the interpreter's own start-up (``sys``,
-    # ``site``, the standard library it loads), ``__main__`` and the hook itself.
+    # ``site``, the standard library it loads), what the lines of ``.pth`` files import
+    # (setuptools' ``_distutils_hack``), ``__main__`` and the hook itself.
     top = name.partition(".")[0]
     if top in _OWN:
         return False
@@ -366,7 +368,60 @@ def _reportable(name: str, registry: Registry) -> bool:
     if at_start_up:
         return False
     stdlib: frozenset[str] = getattr(sys, "stdlib_module_names", frozenset())
-    return name != "__main__" and top not in stdlib and name not in sys.builtin_module_names
+    return (
+        name != "__main__"
+        and top not in stdlib
+        and name not in sys.builtin_module_names
+        and top not in _imported_by_pth_files()
+    )
+
+
+def _imported_by_pth_files() -> frozenset[str]:
+    # The top-level modules the import lines of the site folders' .pth files name: site runs
+    # them before any program, and before drop-in activation when the file sorts first. Read
+    # only when a pattern matches a module imported before install().
+    site = sys.modules.get("site")
+    if site is None:  # python -S: no .pth file ran
+        return frozenset()
+    folders = list(getattr(site, "getsitepackages", list)())
+    if getattr(site, "ENABLE_USER_SITE", False):
+        folders.append(site.getusersitepackages())
+    import ast
+
+    names: set[str] = set()
+    for folder in folders:
+        try:
+            listed = sorted(n for n in os.listdir(folder) if n.endswith(".pth"))
+        except OSError:
+            continue
+        for pth in listed:
+            try:
+                with open(os.path.join(folder, pth), encoding="utf-8", errors="replace") as stream:
+                    lines = [line for line in stream if line.startswith(("import ", "import\t"))]
+            except OSError:
+                continue
+            for line in lines:
+                try:
+                    tree = ast.parse(line)
+                except SyntaxError:
+                    continue
+                for node in ast.walk(tree):
+                    if isinstance(node, ast.Import):
+                        names.update(alias.name.partition(".")[0] for alias in node.names)
+                    elif _names_a_module(node):
+                        names.add(node.args[0].value.partition(".")[0])  # type: ignore[attr-defined]
+    return frozenset(names)
+
+
+def _names_a_module(node: "ast.AST") -> bool:
+    # ``__import__('x')`` or ``importlib.import_module('x')``, the call forms .pth lines use.
+    import ast
+
+    if not (isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant)):
+        return False
+    function = node.func
+    called = function.id if isinstance(function, ast.Name) else getattr(function, "attr", None)
+    return called in ("__import__", "import_module") and isinstance(node.args[0].value, str)
 
 
 def _guardable_imported(registry: Registry) -> list[str]:
