@@ -164,7 +164,78 @@ def _check_section(
     return checker.found
 
 
-class _MemberChecker:
+class SignatureWording:
+    """What the run-time checks (on the live module) and the static ones (on its source facts,
+    ``static.members``) word alike: an annotation, and a callable's arguments and return
+    annotation. A subclass says how it fails, and how it reads an annotation it found."""
+
+    __slots__ = ()
+
+    def fail(self, kind: str, problem: str, path: str, label: str, text: str) -> None:
+        raise NotImplementedError
+
+    def written(self, actual: "Any") -> "str | None":
+        """How the annotation ``actual`` is shown in a message; None when there is none."""
+        raise NotImplementedError
+
+    def accepts(self, expected: str, actual: "Any") -> bool:
+        """Whether the annotation ``actual`` (not None) is one the contract's ``expected`` names."""
+        raise NotImplementedError
+
+    def annotation(self, spec: "Plain", actual: "Any", kind: str, path: str, label: str, name: str) -> None:
+        expected: str | None = spec["annotation"]
+        if expected is None:
+            return
+        shown = self.written(actual)
+        if shown is None:
+            self.fail(kind, "annotation", path, label, f"{name} must be annotated {expected}, but it has no annotation")
+        elif not self.accepts(expected, actual):
+            self.fail(
+                kind, "annotation", path, label, f"{name} must be annotated {expected}, but it is annotated {shown}"
+            )
+
+    def signature(
+        self,
+        spec: "Plain",
+        params: "Mapping[str, Any]",
+        returned: "Any",
+        kind: str,
+        path: str,
+        label: str,
+        name: str,
+    ) -> None:
+        """The contract's ``arguments`` and ``returns`` of callable ``name`` against its
+        parameters (name -> annotation, in order) and its return annotation."""
+        arguments: Sequence[Plain] = spec["arguments"]
+        for i, argument in enumerate(arguments):
+            arg_name: str = argument["name"]
+            if arg_name not in params:
+                have = ", ".join(params) or "no arguments"
+                self.fail(
+                    kind,
+                    "argument",
+                    f"{path}/arguments/{i}",
+                    label,
+                    f"{name} must take an argument {arg_name}, but it takes {have}",
+                )
+                continue
+            self.annotation(
+                argument, params[arg_name], kind, f"{path}/arguments/{i}", label, f"argument {arg_name} of {name}"
+            )
+        returns: str | None = spec["returns"]
+        if returns is None:
+            return
+        shown = self.written(returned)
+        if shown is None:
+            text = f"{name} must be annotated -> {returns}, but it has no return annotation"
+        elif not self.accepts(returns, returned):
+            text = f"{name} must be annotated -> {returns}, but it is annotated -> {shown}"
+        else:
+            return
+        self.fail(kind, "returns", f"{path}/returns", label, text)
+
+
+class _MemberChecker(SignatureWording):
     __slots__ = ("contract", "section", "subject", "found", "note")
 
     def __init__(self, contract: "Plain", section: str, subject: str) -> None:
@@ -202,20 +273,11 @@ class _MemberChecker:
             )
         self.annotation(spec, annotations.get(name, _MISSING), "variable", path, label, name)
 
-    def annotation(self, spec: "Plain", actual: object, kind: str, path: str, label: str, name: str) -> None:
-        expected: str | None = spec["annotation"]
-        if expected is None:
-            return
-        if actual is _MISSING:
-            self.fail(kind, "annotation", path, label, f"{name} must be annotated {expected}, but it has no annotation")
-        elif normalized(expected) not in spellings(actual):
-            self.fail(
-                kind,
-                "annotation",
-                path,
-                label,
-                f"{name} must be annotated {expected}, but it is annotated {spell(actual)}",
-            )
+    def written(self, actual: object) -> "str | None":
+        return None if actual is _MISSING else spell(actual)
+
+    def accepts(self, expected: str, actual: object) -> bool:
+        return normalized(expected) in spellings(actual)
 
     def function(self, spec: "Plain", namespace: "Mapping[str, object]", path: str) -> None:
         name: str = spec["name"]
@@ -230,47 +292,14 @@ class _MemberChecker:
         self.callable(spec, obj, "function", path, label, name)
 
     def callable(self, spec: "Plain", obj: object, kind: str, path: str, label: str, name: str) -> None:
-        arguments: Sequence[Plain] = spec["arguments"]
-        returns: str | None = spec["returns"]
-        if not arguments and returns is None:
+        if not spec["arguments"] and spec["returns"] is None:
             return
         signature = parameters(obj)
         if signature is None:
             self.fail(kind, "arguments", path, label, f"the arguments of {name} cannot be read; it is {_kind_of(obj)}")
             return
         params, returned = signature
-        for i, argument in enumerate(arguments):
-            arg_name: str = argument["name"]
-            if arg_name not in params:
-                have = ", ".join(params) or "no arguments"
-                self.fail(
-                    kind,
-                    "argument",
-                    f"{path}/arguments/{i}",
-                    label,
-                    f"{name} must take an argument {arg_name}, but it takes {have}",
-                )
-                continue
-            self.annotation(
-                argument, params[arg_name], kind, f"{path}/arguments/{i}", label, f"argument {arg_name} of {name}"
-            )
-        if returns is not None:
-            if returned is _MISSING:
-                self.fail(
-                    kind,
-                    "returns",
-                    f"{path}/returns",
-                    label,
-                    f"{name} must be annotated -> {returns}, but it has no return annotation",
-                )
-            elif normalized(returns) not in spellings(returned):
-                self.fail(
-                    kind,
-                    "returns",
-                    f"{path}/returns",
-                    label,
-                    f"{name} must be annotated -> {returns}, but it is annotated -> {spell(returned)}",
-                )
+        self.signature(spec, params, returned, kind, path, label, name)
 
     def klass(self, spec: "Plain", namespace: "Mapping[str, object]", path: str) -> None:
         name: str = spec["name"]

@@ -10,11 +10,11 @@ rule ``<section>.<kind>.undecided``, with the reason, never a guess.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping
 from typing import Any
 
 from importspy_hook._errors import Violation
-from importspy_hook._structure import _unqualified, normalized, same_value, show
+from importspy_hook._structure import SignatureWording, _unqualified, normalized, same_value, show
 from importspy_hook._violations import is_secret_name, where
 from importspy_hook.static.facts import absolute
 
@@ -114,7 +114,7 @@ def check_facts(
     return checker.found
 
 
-class _FactsChecker:
+class _FactsChecker(SignatureWording):
     def __init__(
         self, contract: Plain, section: str, subject: object, facts: Mapping[str, Any], lookup: Lookup
     ) -> None:
@@ -198,16 +198,11 @@ class _FactsChecker:
                 )
         self.annotation(spec, self.facts["annotations"].get(name), "variable", path, label, name)
 
-    def annotation(self, spec: Plain, actual: str | None, kind: str, path: str, label: str, name: str) -> None:
-        expected: str | None = spec["annotation"]
-        if expected is None:
-            return
-        if actual is None:
-            self.fail(kind, "annotation", path, label, f"{name} must be annotated {expected}, but it has no annotation")
-        elif normalized(expected) not in self.spellings(actual):
-            self.fail(
-                kind, "annotation", path, label, f"{name} must be annotated {expected}, but it is annotated {actual}"
-            )
+    def written(self, actual: str | None) -> str | None:
+        return actual
+
+    def accepts(self, expected: str, actual: str) -> bool:
+        return normalized(expected) in self.spellings(actual)
 
     def spellings(self, written: str) -> set[str]:
         """The spellings the run-time check accepts for an annotation written so in source:
@@ -266,47 +261,13 @@ class _FactsChecker:
             self.callable(spec, target, "function", path, label, name)
 
     def callable(self, spec: Plain, target: Member, kind: str, path: str, label: str, name: str) -> None:
-        arguments: Sequence[Plain] = spec["arguments"]
-        returns: str | None = spec["returns"]
-        if not arguments and returns is None:
+        if not spec["arguments"] and spec["returns"] is None:
             return
         if target["unsure"]:
             self.unsure(kind, path, label, f"the signature of {name}", target["unsure"])
             return
         params = {p[0]: p[2] for p in target["params"]}
-        for i, argument in enumerate(arguments):
-            arg_name: str = argument["name"]
-            if arg_name not in params:
-                have = ", ".join(params) or "no arguments"
-                self.fail(
-                    kind,
-                    "argument",
-                    f"{path}/arguments/{i}",
-                    label,
-                    f"{name} must take an argument {arg_name}, but it takes {have}",
-                )
-                continue
-            self.annotation(
-                argument, params[arg_name], kind, f"{path}/arguments/{i}", label, f"argument {arg_name} of {name}"
-            )
-        if returns is not None:
-            written = target["returns"]
-            if written is None:
-                self.fail(
-                    kind,
-                    "returns",
-                    f"{path}/returns",
-                    label,
-                    f"{name} must be annotated -> {returns}, but it has no return annotation",
-                )
-            elif normalized(returns) not in self.spellings(written):
-                self.fail(
-                    kind,
-                    "returns",
-                    f"{path}/returns",
-                    label,
-                    f"{name} must be annotated -> {returns}, but it is annotated -> {written}",
-                )
+        self.signature(spec, params, target["returns"], kind, path, label, name)
 
     # -- classes -------------------------------------------------------------------------
 
