@@ -164,10 +164,11 @@ def _check_section(
     return checker.found
 
 
-class SignatureWording:
+class MemberWording:
     """What the run-time checks (on the live module) and the static ones (on its source facts,
-    ``static.members``) word alike: an annotation, and a callable's arguments and return
-    annotation. A subclass says how it fails, and how it reads an annotation it found."""
+    ``static.members``) word alike: an annotation, a callable's arguments and return
+    annotation, a missing attribute and a wrong value. A subclass says how it fails, and how
+    it reads an annotation it found."""
 
     __slots__ = ()
 
@@ -234,8 +235,55 @@ class SignatureWording:
             return
         self.fail(kind, "returns", f"{path}/returns", label, text)
 
+    def wrong_variable_value(
+        self, spec: "Plain", path: str, label: str, subject: object, name: str, actual: str
+    ) -> None:
+        """``actual``: how the value ``subject`` has is shown (never for a secret-looking ``name``)."""
+        self.fail(
+            "variable",
+            "value",
+            path,
+            label,
+            f"{name} must be {show(spec['value'])}, but {subject} has {actual}"
+            if not is_secret_name(name)
+            else f"{name} must have its expected value, but {subject} has another ({_SECRET})",
+        )
 
-class _MemberChecker(SignatureWording):
+    def no_instance_attribute(self, path: str, label: str, owner: str, name: str) -> None:
+        self.fail(
+            "attribute",
+            "missing",
+            path,
+            label,
+            f"{owner} has no instance attribute {name} (not annotated, not in __slots__ or fields, "
+            f"and never assigned as self.{name} in a method); set self.{name} in __init__",
+        )
+
+    def no_class_attribute(self, path: str, label: str, owner: str, name: str) -> None:
+        self.fail(
+            "attribute",
+            "missing",
+            path,
+            label,
+            f"{owner} has no class attribute {name}; define {owner}.{name} in the class body",
+        )
+
+    def wrong_attribute_value(
+        self, spec: "Plain", path: str, label: str, qualified: str, name: str, actual: str
+    ) -> None:
+        """``actual``: how the value found is shown (never for a secret-looking ``name``)."""
+        self.fail(
+            "attribute",
+            "value",
+            path,
+            label,
+            f"{qualified} must be {show(spec['value'])}, but it is {actual}"
+            if not is_secret_name(name)
+            else f"{qualified} must have its expected value, but it has another ({_SECRET})",
+        )
+
+
+class _MemberChecker(MemberWording):
     __slots__ = ("contract", "section", "subject", "found", "note")
 
     def __init__(self, contract: "Plain", section: str, subject: str) -> None:
@@ -262,15 +310,7 @@ class _MemberChecker(SignatureWording):
             self.fail("variable", "missing", path, label, f"{self.subject} defines no variable {name}; define {name}")
             return
         if spec["has_value"] and not same_value(value, spec["value"]):
-            self.fail(
-                "variable",
-                "value",
-                path,
-                label,
-                f"{name} must be {show(spec['value'])}, but {self.subject} has {show(value)}"
-                if not is_secret_name(name)
-                else f"{name} must have its expected value, but {self.subject} has another ({_SECRET})",
-            )
+            self.wrong_variable_value(spec, path, label, self.subject, name, show(value))
         self.annotation(spec, annotations.get(name, _MISSING), "variable", path, label, name)
 
     def written(self, actual: object) -> "str | None":
@@ -367,36 +407,15 @@ class _MemberChecker(SignatureWording):
                 break
         if spec["scope"] == "instance":
             if annotation is _MISSING and not _instance_attribute(mro, name):
-                self.fail(
-                    "attribute",
-                    "missing",
-                    path,
-                    label,
-                    f"{owner} has no instance attribute {name} (not annotated, not in __slots__ or fields, "
-                    f"and never assigned as self.{name} in a method); set self.{name} in __init__",
-                )
+                self.no_instance_attribute(path, label, owner, name)
                 return
         else:
             value = _class_lookup(mro, name)
             if value is _MISSING:
-                self.fail(
-                    "attribute",
-                    "missing",
-                    path,
-                    label,
-                    f"{owner} has no class attribute {name}; define {qualified} in the class body",
-                )
+                self.no_class_attribute(path, label, owner, name)
                 return
             if spec["has_value"] and not same_value(value, spec["value"]):
-                self.fail(
-                    "attribute",
-                    "value",
-                    path,
-                    label,
-                    f"{qualified} must be {show(spec['value'])}, but it is {show(value)}"
-                    if not is_secret_name(name)
-                    else f"{qualified} must have its expected value, but it has another ({_SECRET})",
-                )
+                self.wrong_attribute_value(spec, path, label, qualified, name, show(value))
         self.annotation(spec, annotation, "attribute", path, label, qualified)
 
 

@@ -14,8 +14,8 @@ from collections.abc import Callable, Collection, Iterator, Mapping
 from typing import Any
 
 from importspy_hook._errors import Violation
-from importspy_hook._structure import SignatureWording, _unqualified, normalized, same_value, show
-from importspy_hook._violations import is_secret_name, where
+from importspy_hook._structure import MemberWording, _unqualified, normalized, same_value, show
+from importspy_hook._violations import where
 from importspy_hook.static.facts import absolute
 
 Plain = Mapping[str, Any]
@@ -23,7 +23,6 @@ Member = dict[str, Any]
 #: Finds a class (or any member) by its absolute dotted name in other modules' facts.
 Lookup = Callable[[str], Member | None]
 
-_SECRET = "the value is secret and not shown"
 _DOTTED = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
 _DEPTH = 20
 
@@ -114,7 +113,7 @@ def check_facts(
     return checker.found
 
 
-class _FactsChecker(SignatureWording):
+class _FactsChecker(MemberWording):
     def __init__(
         self, contract: Plain, section: str, subject: object, facts: Mapping[str, Any], lookup: Lookup
     ) -> None:
@@ -187,15 +186,7 @@ class _FactsChecker(SignatureWording):
                 self.unsure("variable", path, label, f"the value of {name}", reason)
             elif target["kind"] != "variable" or not same_value(target["value"], spec["value"]):
                 actual = f"a {target['kind']}" if target["kind"] != "variable" else show(target["value"])
-                self.fail(
-                    "variable",
-                    "value",
-                    path,
-                    label,
-                    f"{name} must be {show(spec['value'])}, but {self.subject} has {actual}"
-                    if not is_secret_name(name)
-                    else f"{name} must have its expected value, but {self.subject} has another ({_SECRET})",
-                )
+                self.wrong_variable_value(spec, path, label, self.subject, name, actual)
         self.annotation(spec, self.facts["annotations"].get(name), "variable", path, label, name)
 
     def written(self, actual: str | None) -> str | None:
@@ -343,14 +334,7 @@ class _FactsChecker(SignatureWording):
                         "attribute", path, label, f"whether {owner} has an instance attribute {name}", mro.reason
                     )
                     return
-                self.fail(
-                    "attribute",
-                    "missing",
-                    path,
-                    label,
-                    f"{owner} has no instance attribute {name} (not annotated, not in __slots__ or fields, "
-                    f"and never assigned as self.{name} in a method); set self.{name} in __init__",
-                )
+                self.no_instance_attribute(path, label, owner, name)
                 return
         else:
             value = next(
@@ -365,13 +349,7 @@ class _FactsChecker(SignatureWording):
                 if mro.unknown is not None:
                     self.unsure("attribute", path, label, f"whether {owner} has a class attribute {name}", mro.reason)
                     return
-                self.fail(
-                    "attribute",
-                    "missing",
-                    path,
-                    label,
-                    f"{owner} has no class attribute {name}; define {qualified} in the class body",
-                )
+                self.no_class_attribute(path, label, owner, name)
                 return
             if value["maybe"]:
                 self.unsure("attribute", path, label, f"whether {owner} has a class attribute {name}", value["maybe"])
@@ -392,15 +370,7 @@ class _FactsChecker(SignatureWording):
                     self.unsure("attribute", path, label, f"the value of {qualified}", reason)
                 elif value["kind"] != "variable" or not same_value(value["value"], spec["value"]):
                     actual = show(value["value"]) if value["kind"] == "variable" else f"a {value['kind']}"
-                    self.fail(
-                        "attribute",
-                        "value",
-                        path,
-                        label,
-                        f"{qualified} must be {show(spec['value'])}, but it is {actual}"
-                        if not is_secret_name(name)
-                        else f"{qualified} must have its expected value, but it has another ({_SECRET})",
-                    )
+                    self.wrong_attribute_value(spec, path, label, qualified, name, actual)
         self.annotation(spec, annotation, "attribute", path, label, qualified)
 
     def method(self, spec: Plain, mro: _Ancestry, path: str, label: str, owner: str) -> None:
