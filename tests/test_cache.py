@@ -476,7 +476,9 @@ class TestSameResultWhateverTheCacheHolds:
             {
                 "contracts/.keep": "",
                 "legacy/spymodel.yml": "filename: extension.py\nvariablez: []\n",
-                "pyproject.toml": '[tool.importspy-hook]\nimportspy_contracts = {"legacy/spymodel.yml" = "extension"}\n',
+                "pyproject.toml": (
+                    '[tool.importspy-hook]\nimportspy_contracts = {"legacy/spymodel.yml" = "extension"}\n'
+                ),
             }
         )
         result = project.run(
