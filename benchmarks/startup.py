@@ -8,13 +8,14 @@ Run from the repository root (any Python >= 3.10 with ``build`` and ``pip`` avai
     python benchmarks/startup.py --breakdown      # also the cost of importing the modules alone
 
 Every start-up case is a fresh interpreter of the same virtual environment, spawned in paired
-rounds: in each round every case runs once, in a shuffled order, so that load on the machine
-falls on all cases alike. Reported are medians of wall time and of the child's CPU time
-(user + system, from ``wait4``), and their ratio to a bare ``python -c pass`` with the
-``.pth`` file taken out of site-packages (it is put back, byte for byte, at the end). A budget
-counts as met when both ratios are within it: wall time shows what a user waits, CPU time is
-less disturbed by other load on the machine. The in-process figures come from one interpreter
-started with the hook active over the same 20 contracts and a warm cache.
+rounds: in each round every case runs, in a shuffled order, so that load on the machine falls
+on all cases alike; each runs twice in a row and only the second run counts, so that what one
+case leaves in the CPU caches does not fall on the next. Reported are medians of wall time and
+of the child's CPU time (user + system, from ``wait4``), and their ratio to a bare ``python -c
+pass`` with the ``.pth`` file taken out of site-packages (it is put back, byte for byte, at the
+end). A budget counts as met when both ratios are within it: wall time shows what a user waits,
+CPU time is less disturbed by other load on the machine. The in-process figures come from one
+interpreter started with the hook active over the same 20 contracts and a warm cache.
 
 The contract set (issue 11): 21 contracts with simple rules, plus one, of a module that is
 never imported, with a ``packages`` and a ``matches`` rule; and, in another folder, 2,000
