@@ -17,7 +17,9 @@ rewriting and warns about any it finds imported already, which drop-in activatio
 # ``importspy_hook`` first would list the package's folder and load one more file at every
 # guarded start (about 0.15 ms, docs/performance.rst). For the same reason what start-up and a
 # passing import need is in this one module, typed with type comments, and plain tuples with
-# named index constants stand where a class would only name fields (docs/internals.rst).
+# named index constants stand where a class would only name fields (docs/internals.rst). Its
+# classes have no ``__slots__``: building the slot descriptors of the three took about 40 µs
+# of every guarded start, and there are a handful of their instances.
 
 import marshal
 import os
@@ -406,8 +408,12 @@ def cache_entries(cache_file):  # type: (str) -> tuple[dict[str, Any], int]
         entries = marshal.loads(index[4:])
     except Exception:
         return found
-    if type(entries) is dict and all(type(e) is tuple and len(e) == ENTRY_FIELDS for e in entries.values()):
-        found = _loaded[cache_file] = (entries, end)
+    if type(entries) is not dict:
+        return found
+    for entry in entries.values():
+        if type(entry) is not tuple or len(entry) != ENTRY_FIELDS:
+            return found
+    found = _loaded[cache_file] = (entries, end)
     return found
 
 
@@ -472,20 +478,6 @@ class Registry:
         is the application's and one a package's, marked by ``distribution`` in its data).
     """
 
-    __slots__ = (
-        "_items",
-        "exact",
-        "prefixes",
-        "pattern",
-        "on_violation",
-        "ignore",
-        "_ignored",
-        "_prefixed",
-        "_patterned",
-        "_heads",
-        "named_system",
-    )
-
     def __init__(self, contracts=(), *, on_violation=None, ignore=()):
         # type: (Iterable[Plain | Contract | Compiled], str | None, Iterable[str]) -> None
         if on_violation is not None and on_violation not in ON_VIOLATION:
@@ -508,19 +500,21 @@ class Registry:
 
                     item = items[index] = plain_contract(item, index)
                 module = str(item["module"])
-            if not is_pattern(module):
+            if not ("*" in module or "?" in module or "[" in module):  # is_pattern, inlined
                 if module in exact:
                     from importspy_hook._activation import claimed_twice
 
                     claimed_twice(module, items[exact[module][0]], item)
-                # An application's contract and a package's for the same module both apply.
-                exact[module] = (*exact.get(module, ()), index)
-            elif module[-1] == "*" and not ("*" in module[:-1] or "?" in module or "[" in module):
+                    # An application's contract and a package's for the same module both apply.
+                    exact[module] = (*exact[module], index)
+                else:
+                    exact[module] = (index,)
+                continue
+            heads[index] = _named_system(module)
+            if module[-1] == "*" and not ("*" in module[:-1] or "?" in module or "[" in module):
                 prefixed.setdefault(module[:-1], []).append(index)
             else:
                 patterned.append((module, index))
-            if "*" in module or "?" in module or "[" in module:
-                heads[index] = _named_system(module)
         self._items = items
         self._heads = heads
         # The standard-library and built-in top-level names some wildcard pattern names.
@@ -660,8 +654,6 @@ def decode_compiled(item):  # type: (Compiled) -> dict[str, Any]
 
 class ContractFinder:
     """Finds the real spec of a protected module and wraps its loader in a checking proxy."""
-
-    __slots__ = ("registry", "_source", "_stamp", "_warned")
 
     # Marks our finder across copies of this module (a re-imported package, a .pth and a
     # src checkout), so that installing never stacks a second finder.
@@ -815,8 +807,6 @@ class GuardedLoader:
     # every attribute but create_module, get_code and exec_module to the real loader, and
     # hands the real loader back to the module once the checks pass (as
     # importlib.util.LazyLoader does).
-
-    __slots__ = ("_real", "_contracts", "_registry", "_checked", "_origin")
 
     def __init__(self, real, contracts, registry, origin=None):
         # type: (Any, tuple[Plain, ...], Registry, str | None) -> None
