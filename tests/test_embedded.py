@@ -357,7 +357,7 @@ class TestContractObjects:
 
 
 class TestCompiledCache:
-    def test_a_cached_contract_file_loads_no_yaml_or_cattrs(self, project: Project) -> None:
+    def test_a_contract_file_loads_no_yaml_or_cattrs_cold_or_warm(self, project: Project) -> None:
         project.write({**PAYMENTS, "payments/keys.py": KEYS_WITH_FILE})
         code = """
             import sys
@@ -370,6 +370,8 @@ class TestCompiledCache:
         assert (project.root / "payments" / "__importspy_cache__").is_dir()
         assert "IMPORTER payments.billing True" in second.stdout, second.output
         assert "LOADED []" in second.stdout
+        # Cold too: the contract file is parsed in a child interpreter, as install() does.
+        assert "LOADED []" in first.stdout, first.output
 
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -113,6 +113,24 @@ class TestReport:
         )
 
 
+class TestSameResultWhateverTheCacheHolds:
+    def test_a_contract_on_attrs_refuses_it_with_a_cold_and_a_warm_cache(self, app: Pytester) -> None:
+        # Reading contracts imports attrs (the YAML side): the plugin reads them in a child
+        # interpreter when the cache is cold, so attrs is guarded from the first session on.
+        pyproject(app)
+        (app.path / "policy" / "attrs.yml").write_text(
+            "module: attrs\nimporters:\n  allow: [some.allowed]\n", encoding="utf-8"
+        )
+        app.makepyfile(test_uses_attrs="import attrs\n\ndef test_attrs():\n    assert attrs.define\n")
+        cold = app.runpytest_subprocess("--importspy-hook", "test_uses_attrs.py")
+        assert (app.path / "policy" / "__importspy_cache__").is_dir()
+        warm = app.runpytest_subprocess("--importspy-hook", "test_uses_attrs.py")
+        for result in (cold, warm):
+            result.assert_outcomes(errors=1)
+            result.stdout.fnmatch_lines(["*ImporterViolation*importers.allow*"])
+            assert "imported before" not in result.stdout.str()
+
+
 class TestCost:
     def test_a_session_without_the_option_loads_no_contract_machinery(self, app: Pytester) -> None:
         pyproject(app)

@@ -139,7 +139,9 @@ def _plain_contract(contract: object, caller: "FrameType", name: str) -> "Plain"
         if not os.path.isabs(path):
             file = caller.f_globals.get("__file__")
             path = os.path.join(os.path.dirname(file) if isinstance(file, str) else os.getcwd(), path)
-        (item,) = compiled_items([path])
+        # isolated: a contract without a fresh cache entry is parsed in a child interpreter, as
+        # install() does, so that guard() imports no YAML side into the process either.
+        (item,) = compiled_items([path], True)
         if isinstance(item, Exception):
             raise item
         plain: Plain = decode(item) if isinstance(item, tuple) else item

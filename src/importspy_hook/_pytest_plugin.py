@@ -48,7 +48,9 @@ def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
     start = inipath.parent if inipath is not None and inipath.name == "pyproject.toml" else None
     try:
         settings = resolve(start=start)
-        installation = install(load_registry(settings), strict=settings.strict)
+        # isolated: contracts without a fresh cache entry are parsed in a child interpreter, so
+        # that the YAML side (attrs among it) is not imported into the session unguarded.
+        installation = install(load_registry(settings, isolated=True), strict=settings.strict)
     except ContractError as exc:
         raise pytest.UsageError(f"importspy-hook: {exc}") from None
     early_config.stash[_installed] = installation
