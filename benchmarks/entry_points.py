@@ -2,10 +2,10 @@
 
 Runs in fresh interpreters, alternating, in a temporary folder with one contract:
 ``install("contracts")``; ``install("contracts", entry_points=True)`` with the entry point
-discovery cache removed before each run (cold: ``importlib.metadata`` is imported and every
-distribution scanned); and the same with the cache kept (warm). Bytecode files are used, as in
-an installed environment. Prints the medians and the
-medians of the per-round ratios to the plain run. Run: ``python benchmarks/entry_points.py [ROUNDS]``.
+discovery cache removed before each run (cold: a child interpreter imports
+``importlib.metadata`` and scans every distribution); and the same with the cache kept (warm).
+Bytecode files are used, as in an installed environment. Prints the medians and the medians of
+the per-round ratios to the plain run. Run: ``python benchmarks/entry_points.py [ROUNDS]``.
 """
 
 from __future__ import annotations
