@@ -17,7 +17,7 @@ import pytest
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterator
 
 
 @dataclass
@@ -29,6 +29,13 @@ class Result:
     @property
     def output(self) -> str:
         return self.stdout + self.stderr
+
+
+def user_cache_home(root: Path) -> str:
+    """The user's cache folder a test's interpreters see (``XDG_CACHE_HOME``): one per test,
+    beside its project, so that facts and discovery caches neither leak between tests nor
+    collect in the real home folder."""
+    return str(root.parent / f"{root.name}-user-cache")
 
 
 @dataclass
@@ -54,6 +61,7 @@ class Project:
         full_env = {k: v for k, v in os.environ.items() if not k.startswith(("IMPORTSPY_HOOK_", "PYTHON"))}
         full_env["PYTHONDONTWRITEBYTECODE"] = "1"
         full_env["PYTHONPATH"] = str(self.root)
+        full_env["XDG_CACHE_HOME"] = user_cache_home(self.root)
         full_env.update(self.env)
         full_env.update(env or {})
         done = subprocess.run(
@@ -66,6 +74,17 @@ class Project:
             check=False,
         )
         return Result(done.returncode, done.stdout, done.stderr)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _user_cache_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    # What runs in this process (click's CliRunner) or in interpreters started without a
+    # Project (pytester, the README's commands) keeps its facts and discovery caches here
+    # too, not in the real home folder.
+    patch = pytest.MonkeyPatch()
+    patch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("user-cache")))
+    yield
+    patch.undo()
 
 
 @pytest.fixture
@@ -117,6 +136,7 @@ class Environment:
         (project.root / "main.py").write_text(textwrap.dedent(code).lstrip("\n"), encoding="utf-8")
         full_env = {k: v for k, v in os.environ.items() if not k.startswith(("IMPORTSPY_HOOK_", "PYTHON"))}
         full_env["PYTHONDONTWRITEBYTECODE"] = "1"
+        full_env["XDG_CACHE_HOME"] = user_cache_home(project.root)
         full_env.update(project.env)
         full_env.update(env or {})
         done = subprocess.run(
