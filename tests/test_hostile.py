@@ -198,6 +198,14 @@ def _mutate(text: str, data: st.DataObject) -> str:
     return "".join(lines)
 
 
+def test_an_anchor_defined_again_is_yaml_and_loads_without_a_warning(tmp_path: Path) -> None:
+    # Found by the mutation search below: ruamel.yaml's ReusedAnchorWarning escaped the reader,
+    # an error without a position under ``filterwarnings = error``. The later anchor wins.
+    text = "module: payments.keys\non_violation: &mode raise\nschema: &mode 1\n"
+    (tmp_path / "anchors.yml").write_text(text, encoding="utf-8")
+    assert load_contract(tmp_path / "anchors.yml").on_violation == "raise"
+
+
 class TestMutatedContracts:
     @HOSTILE
     @given(data=st.data())

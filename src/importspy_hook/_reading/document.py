@@ -76,6 +76,10 @@ def parse_document(file: str, text: str) -> Document:
     from ruamel.yaml.reader import ReaderError
 
     yaml = YAML(typ="safe", pure=True)
+    # An anchor defined again is valid YAML (an alias refers to the latest one); ruamel.yaml
+    # would say so with a warning, which the reader of an import's traceback cannot act on
+    # and which a warnings filter set to "error" turns into a failure without a position.
+    yaml.composer.warn_double_anchors = False
     try:
         root = yaml.compose(io.StringIO(text))
     except MarkedYAMLError as exc:
