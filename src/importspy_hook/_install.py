@@ -379,7 +379,18 @@ def _reportable(name: str, registry: Registry) -> bool:
 def _imported_by_pth_files() -> frozenset[str]:
     # The top-level modules the import lines of the site folders' .pth files name: site runs
     # them before any program, and before drop-in activation when the file sorts first. Read
-    # only when a pattern matches a module imported before install().
+    # only when a pattern matches a module imported before install(), and once: site ran them
+    # at start-up, so they do not change for this process.
+    global _pth_imports
+    if _pth_imports is None:
+        _pth_imports = _read_pth_imports()
+    return _pth_imports
+
+
+_pth_imports: "frozenset[str] | None" = None
+
+
+def _read_pth_imports() -> frozenset[str]:
     site = sys.modules.get("site")
     if site is None:  # python -S: no .pth file ran
         return frozenset()

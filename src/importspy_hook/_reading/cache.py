@@ -66,7 +66,6 @@ from _importspy_hook_guard import (
     ENTRY_OFFSET,
     RACY_NS,
     cache_entries,
-    compiled_items,
     forget_cache_file,
     keyed_digest,
     read_blob,
@@ -95,22 +94,6 @@ _UPDATE_BLOB: "Final" = 7
 _MAX_BYTES = 1 << 20
 
 
-def compiled_contract(file: str) -> "dict[str, Any]":
-    """The plain data of contract ``file``: from its cache entry when it is fresh, else parsed
-    and stored.
-
-    :raises ContractError: when the file cannot be read or is not a valid contract.
-    """
-    (item,) = compiled_items([file])
-    if isinstance(item, Exception):
-        raise item
-    if isinstance(item, tuple):
-        from _importspy_hook_guard import decode_compiled
-
-        return decode_compiled(item)
-    return dict(item)
-
-
 class _Unparsed(Exception):
     """A file ``slow_items`` was told not to parse has no usable entry."""
 
@@ -135,16 +118,16 @@ def slow_items(
     return results
 
 
-# What the child interpreter of ``isolated_items`` and ``isolated_jobs`` runs: it reads the
-# parent's ``sys.path``, the files and the other jobs from stdin, and writes one marshalled
-# answer per file, then per job, to stdout. Its own entries are kept after the parent's:
+# What the child interpreter of ``isolated_items`` and ``isolated_calls`` runs: it reads the
+# parent's ``sys.path``, the files and the calls from stdin, and writes one marshalled
+# answer per file, then per call, to stdout. Its own entries are kept after the parent's:
 # activation runs while site is still adding folders.
 _CHILD = (
     "import marshal, sys\n"
-    "path, files, jobs = marshal.loads(sys.stdin.buffer.read())\n"
+    "path, files, calls = marshal.loads(sys.stdin.buffer.read())\n"
     "sys.path[:] = path + [p for p in sys.path if p not in path]\n"
     "from importspy_hook._reading.cache import child_answers\n"
-    "sys.stdout.buffer.write(marshal.dumps(child_answers(files, jobs, path)))\n"
+    "sys.stdout.buffer.write(marshal.dumps(child_answers(files, calls)))\n"
 )
 # The variables the child keeps: the user cache folder decides where it writes the entries the
 # parent then reads; the others would activate the hook in the child, or do nothing there.
@@ -192,18 +175,15 @@ def isolated_items(files: "list[str]") -> "list[dict[str, Any] | Compiled | Exce
     return results  # type: ignore[return-value]
 
 
-def isolated_jobs(jobs: "Sequence[tuple[str, ...]]") -> "list[Any]":
-    """The other reading the YAML side or ``importlib.metadata`` does, run in a child
-    interpreter for the reason :func:`isolated_items` gives: for each job, its result, the
-    ContractError it raised, or None where the caller must do it itself (a child that cannot
-    run, an unexpected error, a result marshal cannot carry).
-
-    Jobs: ``("spymodel", file, module)`` gives the plain data of an ImportSpy contract;
-    ``("discover",)`` the distributions' shipped contract folders (``_reading.shipped``).
-    """
-    answers = _run_child([], jobs)
-    if answers is None or len(answers) != len(jobs):
-        return [None] * len(jobs)
+def isolated_calls(calls: "Sequence[tuple[str, str, tuple[Any, ...]]]") -> "list[Any]":
+    """Other reading that imports the YAML side or ``importlib.metadata``, run in a child
+    interpreter for the reason :func:`isolated_items` gives. Each call is ``(module, function,
+    arguments)``, a function of this package's reading side that returns marshal data; for
+    each, its result, the ContractError it raised, or None where the caller must call it itself
+    (a child that cannot run, an unexpected error, a result marshal cannot carry)."""
+    answers = _run_child([], calls)
+    if answers is None or len(answers) != len(calls):
+        return [None] * len(calls)
     return [_from_answer(answer) for answer in answers]
 
 
@@ -221,12 +201,12 @@ def _from_answer(answer: "Any") -> "Any":
 
 
 def child_answers(
-    files: "list[str]", jobs: "Sequence[tuple[str, ...]]" = (), path: "list[str] | None" = None
+    files: "list[str]", calls: "Sequence[tuple[str, str, tuple[Any, ...]]]" = ()
 ) -> "list[tuple[Any, ...]]":
-    """What the child of :func:`isolated_items` and :func:`isolated_jobs` hands back, as
-    marshal data, for each file and then each job: ``("item", result)``, ``("error", file,
+    """What the child of :func:`isolated_items` and :func:`isolated_calls` hands back, as
+    marshal data, for each file and then each call: ``("item", result)``, ``("error", file,
     line, column, problems)`` for a ContractError, or ``("local",)`` for the parent to do it
-    itself. ``path``: the parent's ``sys.path``, the only one distributions are looked up on."""
+    itself."""
     from importspy_hook._errors import ContractError
 
     def answer(item: object) -> "tuple[Any, ...]":
@@ -243,34 +223,19 @@ def child_answers(
         return found
 
     answers = [answer(item) for item in slow_items(files)]
-    for job in jobs:
+    for module, function, arguments in calls:
         try:
-            answers.append(answer(_run_job(job, path)))
+            # Only this package's reading side: the request comes from the parent, but what
+            # the child may run is kept to what it is there for.
+            if not module.startswith("importspy_hook._reading."):
+                raise ValueError(f"{module} is not a module of the reading side")
+            answers.append(answer(getattr(__import__(module, fromlist=[function]), function)(*arguments)))
         except Exception as exc:
             answers.append(answer(exc))
     return answers
 
 
-def _run_job(job: "tuple[str, ...]", path: "list[str] | None") -> object:
-    if job[0] == "spymodel":
-        from importspy_hook._reading.importspy import load_spymodel
-        from importspy_hook._reading.structuring import to_plain
-
-        return to_plain(load_spymodel(job[1], job[2]))
-    if job[0] == "discover":
-        from importspy_hook._reading.shipped import _discover
-
-        saved = sys.path[:]
-        if path is not None:
-            sys.path[:] = path
-        try:
-            return tuple(_discover())
-        finally:
-            sys.path[:] = saved
-    raise ValueError(f"unknown job {job[0]!r}")
-
-
-def _run_child(files: "list[str]", jobs: "Sequence[tuple[str, ...]]" = ()) -> "list[Any] | None":
+def _run_child(files: "list[str]", calls: "Sequence[tuple[str, str, tuple[Any, ...]]]" = ()) -> "list[Any] | None":
     # The answers of a child interpreter, or None when it cannot run or fails. posix_spawn
     # where there is one: subprocess would import threading, signal, selectors and more into
     # the guarded process, the very thing this avoids.
@@ -281,7 +246,7 @@ def _run_child(files: "list[str]", jobs: "Sequence[tuple[str, ...]]" = ()) -> "l
     # handed over instead, so the child finds what this process finds.
     args = [executable, "-I", *(["-B"] if sys.dont_write_bytecode else []), "-c", _CHILD]
     env = {k: v for k, v in os.environ.items() if not k.startswith("IMPORTSPY_HOOK_") or k in _KEPT_VARIABLES}
-    request = marshal.dumps(([p for p in sys.path if type(p) is str], list(files), list(jobs)))
+    request = marshal.dumps(([p for p in sys.path if type(p) is str], list(files), list(calls)))
     try:
         if hasattr(os, "posix_spawn"):
             output = _spawned(args, env, request)

@@ -90,6 +90,14 @@ class Migration:
         self.notes = notes
 
 
+def plain_spymodel(file: str, module: str) -> dict[str, Any]:
+    """The plain data of the spymodel ``file`` for ``module`` (``_reading.settings.collect``,
+    in a child interpreter or here)."""
+    from importspy_hook._reading.structuring import to_plain
+
+    return to_plain(load_spymodel(file, module))
+
+
 def load_spymodel(file: str, module: str | None = None) -> Contract:
     """Read an ImportSpy ``spymodel.yml`` as a native :class:`~importspy_hook.Contract`.
 

@@ -358,16 +358,16 @@ def collect(settings: Settings, *, isolated: bool = False) -> tuple[list[Any], l
         answers: list[Any] = [None] * len(models)
         if isolated:
             # Spymodels have no compiled cache: parsed in a child, as contract files on a miss.
-            from importspy_hook._reading.cache import isolated_jobs
+            from importspy_hook._reading.cache import isolated_calls
 
-            answers = isolated_jobs([("spymodel", file, module) for file, module in models])
+            reader = "importspy_hook._reading.importspy"
+            answers = isolated_calls([(reader, "plain_spymodel", (file, module)) for file, module in models])
         for (file, module), answer in zip(models, answers, strict=True):
             if answer is None:
-                from importspy_hook._reading.importspy import load_spymodel
-                from importspy_hook._reading.structuring import to_plain
+                from importspy_hook._reading.importspy import plain_spymodel
 
                 try:
-                    contracts.append(to_plain(load_spymodel(file, module)))
+                    contracts.append(plain_spymodel(file, module))
                 except ContractError as exc:
                     problems.append(exc)
             elif isinstance(answer, ContractError):

@@ -86,9 +86,9 @@ def shipped_folders(isolated: bool = False) -> "list[Shipped]":
         return cached
     found = None
     if isolated:
-        from importspy_hook._reading.cache import isolated_jobs
+        from importspy_hook._reading.cache import isolated_calls
 
-        (answer,) = isolated_jobs([("discover",)])
+        (answer,) = isolated_calls([(__name__, "discovered_on", (_path_entries(),))])
         if isinstance(answer, ContractError):
             raise answer
         if type(answer) is tuple:
@@ -193,6 +193,17 @@ def _read_discovery(cache_file: str, key: object) -> "list[Shipped] | None":
             return None  # an editable project that moved: find the folder again
         found.append(item)
     return found
+
+
+def discovered_on(path: "list[str]") -> "tuple[Shipped, ...]":
+    """:func:`_discover` with ``sys.path`` set to ``path``: what a child interpreter runs for
+    a parent with that path (``_reading.cache.isolated_calls``)."""
+    saved = sys.path[:]
+    sys.path[:] = path
+    try:
+        return tuple(_discover())
+    finally:
+        sys.path[:] = saved
 
 
 def _discover() -> "list[Shipped]":

@@ -337,14 +337,7 @@ class _FactsChecker(MemberWording):
                 self.no_instance_attribute(path, label, owner, name)
                 return
         else:
-            value = next(
-                (
-                    k["attributes"].get(name) or k["methods"].get(name)
-                    for k in mro
-                    if name in k["attributes"] or name in k["methods"]
-                ),
-                None,
-            )
+            value = mro.member(name, "attributes", "methods")
             if value is None:
                 if mro.unknown is not None:
                     self.unsure("attribute", path, label, f"whether {owner} has a class attribute {name}", mro.reason)
@@ -377,14 +370,7 @@ class _FactsChecker(MemberWording):
         name: str = spec["name"]
         label = f"{label}.methods.{name}"
         qualified = f"{owner}.{name}"
-        found = next(
-            (
-                k["methods"].get(name) or k["attributes"].get(name)
-                for k in mro
-                if name in k["methods"] or name in k["attributes"]
-            ),
-            None,
-        )
+        found = mro.member(name, "methods", "attributes")
         if found is None:
             if mro.unknown is not None:
                 self.unsure("method", path, label, f"whether {owner} has a method {name}", mro.reason)
@@ -450,6 +436,15 @@ class _Ancestry:
                 self.chain.append(found)
                 self.pending.append(found)
         return True
+
+    def member(self, name: str, first: str, then: str) -> Member | None:
+        """Member ``name`` of the nearest class that defines it, from its ``first`` facts
+        (``"attributes"`` or ``"methods"``), else its ``then`` ones."""
+        for k in self:
+            if name in k[first] or name in k[then]:
+                found: Member | None = k[first].get(name) or k[then].get(name)
+                return found
+        return None
 
     @property
     def unknown(self) -> str | None:
