@@ -138,34 +138,11 @@ def activate_from_environment():  # type: () -> None
 
             unknown_mode(values[1])
             mode = None
-        files = []  # type: list[str]
-        unreadable = []  # type: list[Exception]
-        for path in contract_paths(contracts):
-            try:
-                files.extend(contract_files(path, unreadable))
-            except ValueError as exc:  # a ContractError, or a path the OS refuses (a NUL byte)
-                from importspy_hook._activation import unusable_path
-
-                unusable_path(path, exc)
-        if unreadable:
-            from importspy_hook._activation import unreadable_folders
-
-            unreadable_folders(unreadable)
-        items = []  # type: list[Item]
-        for file, item in zip(files, compiled_items(files, True), strict=True):
-            if isinstance(item, Exception):
-                # Reported, and the modules it governs are refused (fail closed).
-                from importspy_hook._activation import refusing
-
-                items.extend(refusing(file, item))
-            else:
-                items.append(item)
-        exact = [m for m in map(module_of, items) if not is_pattern(m)]
-        if len(set(exact)) < len(exact):
-            from importspy_hook._activation import without_duplicates
-
-            items = without_duplicates(items)
-        registry = Registry(items, on_violation=mode)
+        paths = contract_paths(contracts)
+        index = start_index(paths)
+        registry = None if index is None else indexed_registry(index, mode)
+        if registry is None:
+            registry = _listed_registry(paths, mode, index)
         try:
             strict = bool(strict_setting(values[2]))
         except ValueError:
@@ -194,6 +171,57 @@ def activate_from_environment():  # type: () -> None
         from importspy_hook._activation import failed
 
         failed(exc)
+
+
+def _listed_registry(paths, mode, index):  # type: (list[str], str | None, tuple[str, str] | None) -> Registry
+    # The registry of every contract under ``paths``, listed and each contract's cache entry
+    # checked by its stat key; written as the start index when nothing needed saying, so that
+    # the next start reads that instead (``indexed_registry``).
+    import time
+
+    listed_at = time.time_ns()
+    files = []  # type: list[str]
+    unreadable = []  # type: list[Exception]
+    searched = []  # type: list[str]
+    clean = True
+    for path in paths:
+        try:
+            files.extend(contract_files(path, unreadable, searched))
+        except ValueError as exc:  # a ContractError, or a path the OS refuses (a NUL byte)
+            from importspy_hook._activation import unusable_path
+
+            unusable_path(path, exc)
+            clean = False
+    if unreadable:
+        from importspy_hook._activation import unreadable_folders
+
+        unreadable_folders(unreadable)
+        clean = False
+    items = []  # type: list[Item]
+    for file, item in zip(files, compiled_items(files, True), strict=True):
+        if isinstance(item, Exception):
+            # Reported, and the modules it governs are refused (fail closed).
+            from importspy_hook._activation import refusing
+
+            items.extend(refusing(file, item))
+            clean = False
+        else:
+            clean = clean and type(item) is tuple
+            items.append(item)
+    exact = [m for m in map(module_of, items) if not is_pattern(m)]
+    if len(set(exact)) < len(exact):
+        from importspy_hook._activation import without_duplicates
+
+        items = without_duplicates(items)
+        clean = False
+    registry = Registry(items, on_violation=mode)
+    if clean and index is not None:
+        stamps = _stamps(searched, listed_at)
+        if stamps is not None:
+            from importspy_hook._reading.cache import store_start_index
+
+            store_start_index(index, stamps, registry)
+    return registry
 
 
 # -- Contract files and the compiled cache's warm path (``_reading.cache`` has the rest) -------------
@@ -240,23 +268,26 @@ COMPILED_DIGEST = 5  # type: Final
 COMPILED_STAT = 6  # type: Final
 
 
-def contract_files(paths, unreadable=None):
-    # type: (PathSpec, list[Exception] | None) -> list[str]
+def contract_files(paths, unreadable=None, searched=None):
+    # type: (PathSpec, list[Exception] | None, list[str] | None) -> list[str]
     # Files as given, folders searched recursively for *.yml and *.yaml in any case (hidden
     # entries and __* folders skipped, symlinked folders followed once), in sorted order.
     # Raises ContractError for a missing path or a folder that cannot be read; a subfolder
     # that cannot be read is added to ``unreadable`` instead when a list is given, so that
-    # the readable contracts of the path stay in force.
+    # the readable contracts of the path stay in force. ``searched``, when a list is given,
+    # gets every folder listed and every file given as a path: what the start index stamps.
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
     files = []  # type: list[str]
     for entry in paths:
         path = os.fspath(entry)
         found = []  # type: list[str]
-        if _search(path, found, unreadable, None, True):
+        if _search(path, found, unreadable, None, True, searched):
             files.extend(sorted(found))
         elif os.path.exists(path):
             files.append(path)
+            if searched is not None:
+                searched.append(path)
         else:
             from importspy_hook._errors import ContractError
 
@@ -264,8 +295,8 @@ def contract_files(paths, unreadable=None):
     return files
 
 
-def _search(folder, found, unreadable, seen, top):
-    # type: (str, list[str], list[Exception] | None, set[str] | None, bool) -> bool
+def _search(folder, found, unreadable, seen, top, searched=None):
+    # type: (str, list[str], list[Exception] | None, set[str] | None, bool, list[str] | None) -> bool
     # Adds the contract files under ``folder`` to ``found``; False when it is no folder.
     # os.scandir rather than os.walk: no generator to drive, and the entry types come with
     # the listing. Listing first, rather than asking os.path.isdir, saves a stat at every
@@ -287,6 +318,8 @@ def _search(folder, found, unreadable, seen, top):
             raise problem from None
         unreadable.append(problem)
         return True
+    if searched is not None:
+        searched.append(folder)
     for entry in entries:
         name = entry.name
         if name.startswith("."):
@@ -300,7 +333,7 @@ def _search(folder, found, unreadable, seen, top):
                 if real in seen:
                     continue
                 seen.add(real)
-            _search(entry.path, found, unreadable, seen, False)
+            _search(entry.path, found, unreadable, seen, False, searched)
         elif name.lower().endswith(SUFFIXES):
             found.append(entry.path)
     return True
@@ -452,6 +485,152 @@ def keyed_digest(data):  # type: (bytes | memoryview) -> bytes
     return fnv1a(bytes(data)).to_bytes(8, "little")
 
 
+# -- The start index ----------------------------------------------------------------------
+# A start that lists its contracts and finds every one fresh in the compiled cache writes,
+# for the next start with the same contract paths, the registry it built and a stamp of every
+# folder it listed; that start reads one file and stats those folders, nothing per contract
+# (a folder's mtime changes when a file in it is added, removed or renamed). A contract
+# edited in place is found when a module it governs is first imported (``decode_indexed``).
+# Layout: header, digest and length of the head, the head ``(key, stamps, exact, shared,
+# prefixed, patterned, heads, length and digest of the items)``, then the items, the ``Compiled``
+# tuples, marshalled: read with the head, unmarshalled at the first protected import.
+
+CACHE_DIR_VARIABLE = "IMPORTSPY_HOOK_CACHE_DIR"
+START_INDEX_HEADER = CACHE_HEADER.replace(b"-cache ", b"-start ", 1)
+# How long after this process started a contract may have changed for the change to count
+# as made before it, on a file system whose times have sub-second precision: the lag of the
+# kernel's coarse clock behind time.time_ns() is a few milliseconds. Whole-second times get
+# RACY_NS.
+CLOCK_LAG_NS = 100_000_000
+
+
+def user_cache_dir():  # type: () -> str
+    # The folder for what cannot be written beside the contracts, and for the start index.
+    chosen = os.environ.get(CACHE_DIR_VARIABLE)
+    if chosen:
+        return chosen
+    if sys.platform == "win32":
+        base = os.environ.get("LOCALAPPDATA") or os.path.expanduser("~\\AppData\\Local")
+        return os.path.join(base, "importspy_hook", "Cache")
+    if sys.platform == "darwin":
+        return os.path.expanduser("~/Library/Caches/importspy_hook")
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")
+    return os.path.join(base, "importspy_hook")
+
+
+def start_index(paths):  # type: (list[str]) -> tuple[str, str] | None
+    # The start index file of these contract paths and the key it must hold; None where a
+    # contract's change cannot be dated (Windows: st_ctime is the creation time).
+    if not CTIME_IS_CHANGE_TIME or not paths:
+        return None
+    try:
+        # Relative paths name other folders from another working folder.
+        key = "\0".join(paths if all(map(os.path.isabs, paths)) else [os.getcwd(), *paths])
+        name = keyed_digest(os.fsencode(key)).hex()
+    except (OSError, ValueError):
+        return None
+    return os.path.join(user_cache_dir(), f"start-{name}.{CACHE_TAG}{CACHE_SUFFIX}"), key
+
+
+def indexed_registry(index, mode):  # type: (tuple[str, str], str | None) -> Registry | None
+    # The registry of the start index if its stamps still hold, else None (list the contracts).
+    # Only the head is read: the file stays open, and the contracts are read from it at the
+    # first protected import (``Registry._loaded``); a later start may replace the file
+    # meanwhile, but not the one this process opened.
+    index_file, key = index
+    try:
+        fd = os.open(index_file, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    except OSError:
+        return None
+    try:
+        registry = _indexed(fd, index_file, key, mode)
+    except (OSError, ValueError, TypeError, EOFError):
+        registry = None
+    if registry is None:
+        os.close(fd)
+    return registry
+
+
+def _indexed(fd, index_file, key, mode):  # type: (int, str, str, str | None) -> Registry | None
+    data = os.read(fd, 1 << 16)
+    start = len(START_INDEX_HEADER) + 12
+    if not data.startswith(START_INDEX_HEADER):
+        return None
+    end = start + int.from_bytes(data[start - 4 : start], "little")
+    if end > 1 << 26:  # a damaged length must not make a start-up allocate gigabytes
+        return None
+    while len(data) < end:
+        more = os.read(fd, end - len(data))
+        if not more:
+            return None
+        data += more
+    head = memoryview(data)[start - 4 : end]
+    if data[start - 12 : start - 4] != keyed_digest(head):
+        return None
+    import time
+
+    started_at = time.time_ns()
+    found, stamps, exact, shared, prefixed, patterned, heads, length, digest = marshal.loads(head[4:])
+    if found != key:
+        return None
+    for path, mtime, ctime, inode in stamps:
+        info = os.stat(path)
+        if info.st_mtime_ns != mtime or info.st_ctime_ns != ctime or info.st_ino != inode:
+            return None
+    registry = Registry(on_violation=mode)
+    registry._arrange(exact, shared, prefixed, patterned, heads)
+    registry._items = None
+    registry._pending = (index_file, fd, end, length, digest, started_at)
+    return registry
+
+
+def indexed_items(index_file, fd, offset, length, digest):
+    # type: (str, int, int, int, bytes) -> list[Any]
+    # The contracts of a start index, from the file this process opened at start-up. Should
+    # that descriptor no longer be the file (a daemon closes every descriptor it inherits, and
+    # the number is reused), it is left alone and the file is read again by its path.
+    blob = _read_at(fd, None, offset, length)
+    if blob is not None and keyed_digest(blob) == digest:
+        os.close(fd)
+    else:
+        blob = _read_at(-1, index_file, offset, length)
+    items = marshal.loads(blob) if blob is not None and keyed_digest(blob) == digest else None
+    if type(items) is not list:
+        from importspy_hook._activation import damaged_index
+
+        damaged_index(index_file)
+    return items
+
+
+def _read_at(fd, path, offset, length):  # type: (int, str | None, int, int) -> bytes | None
+    try:
+        if path is not None:
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+        try:
+            return os.pread(fd, length, offset)
+        finally:
+            if path is not None:
+                os.close(fd)
+    except OSError:
+        return None
+
+
+def _stamps(paths, listed_at):  # type: (list[str], int) -> list[tuple[str, int, int, int]] | None
+    # (path, mtime, ctime, inode) of each folder listed, when every one was last changed well
+    # before the listing began; else None, since a change in the clock tick of its stamp
+    # would go unseen (``RACY_NS``).
+    stamps = []
+    for path in paths:
+        try:
+            info = os.stat(path)
+        except OSError:
+            return None
+        if info.st_ctime_ns >= listed_at - RACY_NS:
+            return None
+        stamps.append((path, info.st_mtime_ns, info.st_ctime_ns, info.st_ino))
+    return stamps
+
+
 # -- The registry -------------------------------------------------------------------------
 
 
@@ -483,7 +662,9 @@ class Registry:
         if on_violation is not None and on_violation not in ON_VIOLATION:
             raise ValueError(f"on_violation must be 'raise' or 'warn', not {on_violation!r}")
         items = list(contracts)  # type: list[Any]
-        exact = {}  # type: dict[str, tuple[int, ...]]
+        exact = {}  # type: dict[str, int]
+        # Exact names with more than one contract (an application's and a package's).
+        shared = {}  # type: dict[str, tuple[int, ...]]
         prefixed = {}  # type: dict[str, list[int]]
         patterned = []  # type: list[tuple[str, int]]
         # Index of each wildcard contract -> the system module its pattern names, or "".
@@ -504,34 +685,57 @@ class Registry:
                 if module in exact:
                     from importspy_hook._activation import claimed_twice
 
-                    claimed_twice(module, items[exact[module][0]], item)
+                    claimed_twice(module, items[exact[module]], item)
                     # An application's contract and a package's for the same module both apply.
-                    exact[module] = (*exact[module], index)
+                    shared[module] = (*shared.get(module, (exact[module],)), index)
                 else:
-                    exact[module] = (index,)
+                    exact[module] = index
                 continue
             heads[index] = _named_system(module)
             if module[-1] == "*" and not ("*" in module[:-1] or "?" in module or "[" in module):
                 prefixed.setdefault(module[:-1], []).append(index)
             else:
                 patterned.append((module, index))
-        self._items = items
+        self._items = items  # type: list[Any] | None
+        self.on_violation = on_violation
+        self.ignore = tuple(ignore)
+        self._arrange(exact, shared, prefixed, patterned, heads)
+
+    def _arrange(self, exact, shared, prefixed, patterned, heads):
+        # type: (dict[str, int], dict[str, tuple[int, ...]], dict[str, list[int]], list[tuple[str, int]], dict[int, str]) -> None
         self._heads = heads
         # The standard-library and built-in top-level names some wildcard pattern names.
         self.named_system = frozenset(heads.values())
+        # Exact name -> the index of its contract (of its first, when ``_shared`` has more):
+        # a plain int per name, since a start from the index builds one per contract.
         self.exact = exact
+        self._shared = shared
         self.prefixes = tuple(prefixed)
         self._prefixed = tuple((prefix, tuple(indices)) for prefix, indices in prefixed.items())
-        self.on_violation = on_violation
-        self.ignore = tuple(ignore)
+        self._patterns = patterned
         self._ignored = None  # type: Callable[[str], Match[str] | None] | None
         self._patterned = ()  # type: tuple[tuple[Callable[[str], Match[str] | None], int], ...]
         self.pattern = None  # type: Callable[[str], Match[str] | None] | None
+        # A registry of the start index: (its file, that file open, where the items are in
+        # it, their length and digest, when this process started); the items are read at
+        # the first need (``_loaded``).
+        self._pending = None  # type: tuple[str, int, int, int, bytes, int] | None
         if self.ignore or patterned:
             # Only ignored names and patterns other than ``prefix*`` need ``re``.
             from importspy_hook._needs import compile_patterns
 
             self._ignored, self._patterned, self.pattern = compile_patterns(self.ignore, patterned)
+
+    def arrangement(self):  # type: () -> tuple[Any, ...]
+        # What the start index keeps of this registry (``_reading.cache.store_start_index``).
+        prefixed = {prefix: list(indices) for prefix, indices in self._prefixed}
+        return self.exact, self._shared, prefixed, self._patterns, self._heads, self._loaded()
+
+    def _loaded(self):  # type: () -> list[Any]
+        items = self._items
+        if items is None:
+            items = self._items = indexed_items(*self._pending[:5])  # type: ignore[index]
+        return items
 
     @classmethod
     def load(cls, contracts, *, on_violation=None):  # type: (PathSpec, str | None) -> Registry
@@ -552,7 +756,7 @@ class Registry:
     @property
     def contracts(self):  # type: () -> tuple[Plain, ...]
         """The plain data of every contract, in the order they were given."""
-        return tuple(map(self._plain, range(len(self._items))))
+        return tuple(map(self._plain, range(len(self))))
 
     def covers(self, name):  # type: (str) -> bool
         """Whether any contract governs module ``name`` (and it is not ignored)."""
@@ -566,7 +770,8 @@ class Registry:
         """Every contract whose ``module`` matches ``name``: exact and patterns alike; none if ignored."""
         if self._ignored is not None and self._ignored(name) is not None:
             return ()
-        found = list(self.exact.get(name, ()))
+        first = self.exact.get(name)
+        found = [] if first is None else list(self._shared.get(name) or (first,))
         wild = []  # type: list[int]
         for prefix, indices in self._prefixed:
             if name.startswith(prefix):
@@ -586,21 +791,27 @@ class Registry:
         return self.on_violation or contract["on_violation"]  # type: ignore[no-any-return,unused-ignore]
 
     def _plain(self, index):  # type: (int) -> Plain
-        item = self._items[index]
+        items = self._items if self._items is not None else self._loaded()
+        item = items[index]
         if type(item) is tuple:
             # Another thread may decode the same item meanwhile: both get equal data.
-            item = self._items[index] = decode_compiled(item)
+            pending = self._pending
+            if pending is None:
+                item = items[index] = decode_compiled(item)
+            else:
+                item = items[index] = decode_indexed(item, pending[5], pending[0])
         return item  # type: ignore[no-any-return]
 
     def __len__(self):  # type: () -> int
-        return len(self._items)
+        return len(self._items if self._items is not None else self._loaded())
 
     def __iter__(self):  # type: () -> Iterator[Plain]
         return iter(self.contracts)
 
     def __repr__(self):  # type: () -> str
-        names = ", ".join(map(module_of, self._items[:5]))
-        return f"<Registry of {len(self._items)} contracts: {names}{', ...' if len(self._items) > 5 else ''}>"
+        items = self._loaded()
+        names = ", ".join(map(module_of, items[:5]))
+        return f"<Registry of {len(items)} contracts: {names}{', ...' if len(items) > 5 else ''}>"
 
 
 # Wildcard patterns skip these modules and their submodules unless they name them
@@ -647,6 +858,23 @@ def decode_compiled(item):  # type: (Compiled) -> dict[str, Any]
         return decoded_again(module, source, stat)
     plain["source"] = source
     return plain
+
+
+def decode_indexed(item, started_at, index_file):  # type: (Compiled, int, str) -> dict[str, Any]
+    # ``decode_compiled`` for a contract of the start index, whose file the start did not
+    # stat: if it is no longer the file the index was written from, ``_activation`` decides
+    # what applies (the file as it was when this process started, or a refusal).
+    try:
+        info = os.stat(item[COMPILED_SOURCE])
+    except OSError:
+        key = None
+    else:
+        key = (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
+    if key == item[COMPILED_STAT]:
+        return decode_compiled(item)
+    from importspy_hook._activation import changed_since_indexed
+
+    return changed_since_indexed(item, key, started_at, index_file)
 
 
 # -- The finder ---------------------------------------------------------------------------

@@ -18,9 +18,9 @@ from _importspy_hook_guard import CONTRACTS_VARIABLE, ON_VIOLATION_VARIABLE, STR
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable
-    from typing import Any
+    from typing import Any, NoReturn
 
-    from _importspy_hook_guard import Item, Registry
+    from _importspy_hook_guard import Compiled, Item, Registry
     from importspy_hook._errors import ContractError
 
 
@@ -163,6 +163,69 @@ def decoded_again(module: str, source: str, stat: "tuple[int, int, int, int]") -
         f"restart the process to apply the current contract"
     )
     return refusal(module, source, 1, problem)
+
+
+def changed_since_indexed(
+    item: "Compiled", key: "tuple[int, int, int, int] | None", started_at: int, index_file: str
+) -> "dict[str, Any]":
+    """A contract of the start index whose file is no longer the one the index was written
+    from (``key``: its stat key now, None when it is gone): the contract as the file is now
+    when it last changed before this process started, else a contract that refuses the
+    module, saying why. The index is removed, so that the next start lists the contracts."""
+    from _importspy_hook_guard import COMPILED_MODULE, COMPILED_SOURCE, decode_compiled
+
+    forget_index(index_file)
+    module, source = item[COMPILED_MODULE], item[COMPILED_SOURCE]
+    restart = "so the import is refused; restart the process to apply the contract as it is now"
+    if key is None:
+        gone = f"its contract {source} was removed or renamed after this process started, {restart}"
+        return refusal(module, source, 1, gone)
+    if not _changed_before(key[2], started_at):
+        return refusal(module, source, 1, f"its contract {source} changed after this process started, {restart}")
+    from importspy_hook._reading.cache import isolated_items
+
+    (again,) = isolated_items([source])
+    if isinstance(again, Exception):
+        problem = _as_contract_error(source, again)
+        text = f"its contract could not be read ({_located(problem)}), so the import is refused; fix the contract"
+        return refusal(module, source, problem.line or 1, text)
+    plain = decode_compiled(again) if isinstance(again, tuple) else dict(again)
+    if _stat_key(source) != key:
+        return refusal(module, source, 1, f"its contract {source} changed after this process started, {restart}")
+    if plain["module"] != module:
+        return refusal(
+            module,
+            source,
+            1,
+            f"its contract {source} was edited in place to govern {plain['module']} instead, which this "
+            f"process's start did not see, {restart}",
+        )
+    return plain
+
+
+def _changed_before(ctime: int, started_at: int) -> bool:
+    # Whether a change at ``ctime`` was made before a process that started at ``started_at``:
+    # with a margin for the clock's granularity, whole seconds on some file systems.
+    from _importspy_hook_guard import CLOCK_LAG_NS, RACY_NS
+
+    return ctime < started_at - (RACY_NS if ctime % 1_000_000_000 == 0 else CLOCK_LAG_NS)
+
+
+def damaged_index(index_file: str) -> "NoReturn":
+    """The contracts of a start index cannot be read back: removed, and the import refused."""
+    forget_index(index_file)
+    raise RuntimeError(
+        f"the start index {index_file} is damaged or was replaced since this process started, so which "
+        f"contracts apply is unknown; it was removed: restart the process"
+    )
+
+
+def forget_index(index_file: str) -> None:
+    """Remove a start index that no longer holds, so that the next start lists the contracts."""
+    try:
+        os.unlink(index_file)
+    except OSError:
+        pass
 
 
 def _stat_key(path: str) -> "tuple[int, int, int, int] | None":

@@ -52,6 +52,7 @@ import sys
 import time
 
 from _importspy_hook_guard import (
+    CACHE_DIR_VARIABLE,
     CACHE_FILE,
     CACHE_FOLDER,
     CACHE_HEADER,
@@ -65,10 +66,12 @@ from _importspy_hook_guard import (
     ENTRY_MODULE,
     ENTRY_OFFSET,
     RACY_NS,
+    START_INDEX_HEADER,
     cache_entries,
     forget_cache_file,
     keyed_digest,
     read_blob,
+    user_cache_dir,
 )
 
 TYPE_CHECKING = False
@@ -77,7 +80,7 @@ if TYPE_CHECKING:
     from os import PathLike
     from typing import Any, Final
 
-    from _importspy_hook_guard import Compiled
+    from _importspy_hook_guard import Compiled, Registry
 
     PathSpec = str | PathLike[str] | Iterable[str | PathLike[str]]
     # (size, st_mtime_ns, st_ctime_ns, st_ino, digest of the bytes, hashed at (ns)).
@@ -85,7 +88,6 @@ if TYPE_CHECKING:
     # An entry to store: what was hashed (``Hashed``), the module, the plain data.
     Update = tuple[int, int, int, int, bytes, int, str, bytes]
 
-CACHE_DIR_VARIABLE = "IMPORTSPY_HOOK_CACHE_DIR"
 # The stat key is the first fields of an entry (and of ``Hashed``); an ``Update`` ends with the
 # plain data where an entry has its offset.
 _STAT_KEY: "Final" = 4
@@ -412,20 +414,6 @@ def user_cache(folder: str) -> str:
     return os.path.join(user_cache_dir(), f"{_path_hash(folder):016x}-{os.path.basename(folder)}{CACHE_SUFFIX}")
 
 
-def user_cache_dir() -> str:
-    """The folder for entries that cannot be written beside their contract."""
-    chosen = os.environ.get(CACHE_DIR_VARIABLE)
-    if chosen:
-        return chosen
-    if sys.platform == "win32":
-        base = os.environ.get("LOCALAPPDATA") or os.path.expanduser("~\\AppData\\Local")
-        return os.path.join(base, "importspy_hook", "Cache")
-    if sys.platform == "darwin":
-        return os.path.expanduser("~/Library/Caches/importspy_hook")
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")
-    return os.path.join(base, "importspy_hook")
-
-
 def tag() -> str:
     """What a cache file starts with: this cache format, package version, interpreter and
     marshal version."""
@@ -466,6 +454,23 @@ def _store(folder: str, updates: "dict[str, Update]") -> None:
             # Read again when next needed, as a start-up reads it.
             forget_cache_file(cache_file)
             return
+
+
+def store_start_index(
+    index: "tuple[str, str]", stamps: "list[tuple[str, int, int, int]]", registry: "Registry"
+) -> None:
+    """Write the start index of ``registry`` (the core's ``indexed_registry`` reads it, and
+    describes it). A start index that cannot be written only costs the next start its listing."""
+    *arrangement, items = registry.arrangement()
+    try:
+        blob = marshal.dumps(items)
+        head = marshal.dumps((index[1], stamps, *arrangement, len(blob), keyed_digest(blob)))
+    except ValueError:
+        return
+    indexed = len(head).to_bytes(4, "little") + head
+    # Only the owner may read it, like the contracts' folders it names.
+    payload = START_INDEX_HEADER + keyed_digest(indexed) + indexed + blob
+    _write_atomically(index[0], payload, ignore_marker=False, mode=0o600)
 
 
 def _mode_of(folder: str, names: "Iterable[str]") -> int:

@@ -145,7 +145,8 @@ def discovery_cache() -> str:
     """
     # Imported here, with the compiled cache's conventions (IMPORTSPY_HOOK_CACHE_DIR, XDG).
     from _importspy_hook_guard import CACHE_SUFFIX as SUFFIX
-    from importspy_hook._reading.cache import _path_hash, user_cache_dir
+    from _importspy_hook_guard import user_cache_dir
+    from importspy_hook._reading.cache import _path_hash
 
     name = "\0".join([sys.executable or "", *_path_entries()])
     return os.path.join(user_cache_dir(), f"entry-points-{_path_hash(name):016x}{SUFFIX}")

@@ -139,7 +139,7 @@ def source_facts(file: str) -> dict[str, Any] | None:
 
 def cache_folder() -> str:
     """Where the facts are kept: ``facts`` in the user's cache folder."""
-    from importspy_hook._reading.cache import CACHE_DIR_VARIABLE, user_cache_dir
+    from _importspy_hook_guard import CACHE_DIR_VARIABLE, user_cache_dir
 
     chosen = os.environ.get(CACHE_DIR_VARIABLE)
     known = _folders.get(chosen)
