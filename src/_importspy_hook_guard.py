@@ -173,7 +173,8 @@ def activate_from_environment():  # type: () -> None
         failed(exc)
 
 
-def _listed_registry(paths, mode, index):  # type: (list[str], str | None, tuple[str, str] | None) -> Registry
+def _listed_registry(paths, mode, index):
+    # type: (list[str], str | None, tuple[tuple[str, str], str] | None) -> Registry
     # The registry of every contract under ``paths``, listed and each contract's cache entry
     # checked by its stat key; written as the start index when nothing needed saying, so that
     # the next start reads that instead (``indexed_registry``).
@@ -518,37 +519,41 @@ def user_cache_dir():  # type: () -> str
     return os.path.join(base, "importspy_hook")
 
 
-def start_index(paths):  # type: (list[str]) -> tuple[str, str] | None
-    # The start index file of these contract paths and the key it must hold; None where a
-    # contract's change cannot be dated (Windows: st_ctime is the creation time).
+def start_index(paths):  # type: (list[str]) -> tuple[tuple[str, str], str] | None
+    # Where the start index of these contract paths may be, and the key it must hold: in the
+    # cache folder beside the first path's contracts, as trusted as they are, else in the
+    # user's cache folder (as the compiled cache falls back). None where a contract's change
+    # cannot be dated (Windows: st_ctime is the creation time).
     if not CTIME_IS_CHANGE_TIME or not paths:
         return None
     try:
         # Relative paths name other folders from another working folder.
         key = "\0".join(paths if all(map(os.path.isabs, paths)) else [os.getcwd(), *paths])
-        name = keyed_digest(os.fsencode(key)).hex()
+        name = f"start-{keyed_digest(os.fsencode(key)).hex()}.{CACHE_TAG}{CACHE_SUFFIX}"
     except (OSError, ValueError):
         return None
-    return os.path.join(user_cache_dir(), f"start-{name}.{CACHE_TAG}{CACHE_SUFFIX}"), key
+    return (os.path.join(paths[0], CACHE_FOLDER, name), os.path.join(user_cache_dir(), name)), key
 
 
-def indexed_registry(index, mode):  # type: (tuple[str, str], str | None) -> Registry | None
+def indexed_registry(index, mode):  # type: (tuple[tuple[str, str], str], str | None) -> Registry | None
     # The registry of the start index if its stamps still hold, else None (list the contracts).
     # Only the head is read: the file stays open, and the contracts are read from it at the
     # first protected import (``Registry._loaded``); a later start may replace the file
     # meanwhile, but not the one this process opened.
-    index_file, key = index
-    try:
-        fd = os.open(index_file, os.O_RDONLY | getattr(os, "O_BINARY", 0))
-    except OSError:
-        return None
-    try:
-        registry = _indexed(fd, index_file, key, mode)
-    except (OSError, ValueError, TypeError, EOFError):
-        registry = None
-    if registry is None:
+    places, key = index
+    for index_file in places:
+        try:
+            fd = os.open(index_file, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+        except OSError:
+            continue
+        try:
+            registry = _indexed(fd, index_file, key, mode)
+        except (OSError, ValueError, TypeError, EOFError):
+            registry = None
+        if registry is not None:
+            return registry
         os.close(fd)
-    return registry
+    return None
 
 
 def _indexed(fd, index_file, key, mode):  # type: (int, str, str, str | None) -> Registry | None

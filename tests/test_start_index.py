@@ -62,7 +62,10 @@ AUDITED = """
 
 
 def index_files(project: Project) -> list[Path]:
-    return sorted((Path(user_cache_home(project.root)) / "importspy_hook").glob("start-*.marshal"))
+    """The start indexes written: beside the contracts, or in the user cache folder."""
+    beside = (project.root / "contracts" / "__importspy_cache__").glob("start-*.marshal")
+    user = (Path(user_cache_home(project.root)) / "importspy_hook").glob("start-*.marshal")
+    return sorted([*beside, *user])
 
 
 def report(installed: Environment, project: Project, module: str, before: str = "") -> Result:
@@ -104,6 +107,12 @@ def test_a_start_from_the_index_opens_one_file_and_lists_no_folder(
     listed = wheel_environment.run(indexed, AUDITED)
     assert "('os.scandir', 'contracts')" in listed.stdout, listed.output
     assert "('os.scandir', 'more')" in listed.stdout
+
+
+def test_the_index_is_kept_beside_the_contracts(indexed: Project) -> None:
+    # As trusted as the contracts, like the compiled cache; not in the user's cache folder.
+    (index,) = index_files(indexed)
+    assert index.parent == indexed.root / "contracts" / "__importspy_cache__"
 
 
 def test_a_start_from_the_index_enforces_its_contracts(wheel_environment: Environment, indexed: Project) -> None:

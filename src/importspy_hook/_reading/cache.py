@@ -457,20 +457,26 @@ def _store(folder: str, updates: "dict[str, Update]") -> None:
 
 
 def store_start_index(
-    index: "tuple[str, str]", stamps: "list[tuple[str, int, int, int]]", registry: "Registry"
+    index: "tuple[tuple[str, str], str]", stamps: "list[tuple[str, int, int, int]]", registry: "Registry"
 ) -> None:
     """Write the start index of ``registry`` (the core's ``indexed_registry`` reads it, and
-    describes it). A start index that cannot be written only costs the next start its listing."""
+    describes it): beside the first contracts, else in the user cache folder. A start index
+    that cannot be written only costs the next start its listing."""
+    places, key = index
     *arrangement, items = registry.arrangement()
     try:
         blob = marshal.dumps(items)
-        head = marshal.dumps((index[1], stamps, *arrangement, len(blob), keyed_digest(blob)))
+        head = marshal.dumps((key, stamps, *arrangement, len(blob), keyed_digest(blob)))
     except ValueError:
         return
     indexed = len(head).to_bytes(4, "little") + head
-    # Only the owner may read it, like the contracts' folders it names.
     payload = START_INDEX_HEADER + keyed_digest(indexed) + indexed + blob
-    _write_atomically(index[0], payload, ignore_marker=False, mode=0o600)
+    beside, user = places
+    # Beside, only into a cache folder that is there already: making it would change the
+    # contracts' folder, and with it the stamp just taken. It holds names and paths, no
+    # contract's values; in the user cache folder only its owner may read it.
+    if not os.path.isdir(os.path.dirname(beside)) or not _write_atomically(beside, payload, ignore_marker=True):
+        _write_atomically(user, payload, ignore_marker=False, mode=0o600)
 
 
 def _mode_of(folder: str, names: "Iterable[str]") -> int:
