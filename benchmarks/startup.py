@@ -6,6 +6,7 @@ Run from the repository root (any Python >= 3.10 with ``build`` and ``pip`` avai
     python benchmarks/startup.py --venv DIR       # reuse a venv that has the wheel installed
     python benchmarks/startup.py --rounds 300     # more rounds, narrower medians
     python benchmarks/startup.py --breakdown      # also the cost of importing the modules alone
+    python benchmarks/startup.py --no-pin         # let the scheduler move the runs between CPUs
 
 Every start-up case is a fresh interpreter of the same virtual environment, spawned in paired
 rounds: in each round every case runs, in a shuffled order, so that load on the machine falls
@@ -14,7 +15,9 @@ case leaves in the CPU caches does not fall on the next. Reported are medians of
 of the child's CPU time (user + system, from ``wait4``), and their ratio to a bare ``python -c
 pass`` with the ``.pth`` file taken out of site-packages (it is put back, byte for byte, at the
 end). A budget counts as met when both ratios are within it: wall time shows what a user waits,
-CPU time is less disturbed by other load on the machine. The in-process figures come from one
+CPU time is less disturbed by other load on the machine. Every run is pinned to one CPU
+(where the system allows it): a start moved between CPUs halfway, with cold caches on the
+other, measured up to 2 % of a bare start apart from one run to the next. The in-process figures come from one
 interpreter started with the hook active over the same 20 contracts and a warm cache.
 
 The contract set (issue 11): 21 contracts with simple rules, plus one, of a module that is
@@ -106,21 +109,33 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=200, help="paired rounds of start-up runs (default 200)")
     parser.add_argument("--json", help="also write the figures to this file")
     parser.add_argument("--breakdown", action="store_true", help="also time the imports alone, hook off")
+    parser.add_argument("--no-pin", action="store_true", help="do not pin the runs to one CPU")
     parser.add_argument("--in-process", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.in_process:
         return in_process()
+    pinned = not args.no_pin and pin_to_one_cpu()
     with tempfile.TemporaryDirectory(prefix="importspy-bench-") as scratch:
         venv = args.venv or make_venv(scratch)
         python = venv_python(venv)
         work = os.path.join(scratch, "work")
         write_project(work)
         figures = run(python, work, args.rounds, args.breakdown)
+        figures["pinned"] = pinned
     show(figures)
     if args.json:
         with open(args.json, "w", encoding="utf-8") as stream:
             json.dump(figures, stream, indent=2)
     return 0
+
+
+def pin_to_one_cpu() -> bool:
+    """Pin this process, and so every interpreter it starts, to one CPU; False where the
+    system has no ``sched_setaffinity``."""
+    if not hasattr(os, "sched_setaffinity"):
+        return False
+    os.sched_setaffinity(0, {max(os.sched_getaffinity(0))})
+    return True
 
 
 def venv_python(venv: str) -> str:
@@ -309,7 +324,8 @@ def show(figures: dict[str, object]) -> None:
     wall: dict[str, float] = figures["wall_ms"]  # type: ignore[assignment]
     cpu: dict[str, float] = figures["cpu_ms"]  # type: ignore[assignment]
     inproc: dict[str, float] = figures["in_process"]  # type: ignore[assignment]
-    print(f"{figures['python']}; {figures['rounds']} paired rounds; medians")
+    pinned = "pinned to one CPU" if figures.get("pinned") else "not pinned"
+    print(f"{figures['python']}; {figures['rounds']} paired rounds; medians; {pinned}")
     print(f"{'case':<20}{'wall ms':>9}{'ratio':>8}{'cpu ms':>9}{'ratio':>8}  budget")
     for name, ms in wall.items():
         budget = BUDGETS.get(name)

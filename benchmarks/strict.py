@@ -104,6 +104,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--python", default=sys.executable, help="the interpreter (of a venv with importspy-hook)")
     parser.add_argument("--rounds", type=int, default=31, help="paired rounds (default 31)")
+    parser.add_argument("--no-pin", action="store_true", help="do not pin the runs to one CPU")
     parser.add_argument("--in-process", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--replay", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -111,12 +112,18 @@ def main() -> int:
         return in_process(args.rounds)
     if args.replay:
         return replay(args.replay, args.rounds)
+    # Every interpreter started inherits the pin: a run moved between CPUs halfway measured
+    # the same workload a few percent apart from one run to the next.
+    pinned = not args.no_pin and hasattr(os, "sched_setaffinity")
+    if pinned:
+        os.sched_setaffinity(0, {max(os.sched_getaffinity(0))})
     with tempfile.TemporaryDirectory(prefix="importspy-strict-") as work:
         write_project(work)
         env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "IMPORTSPY_HOOK_"))}
         env["PYTHONPATH"] = work
         version = subprocess.run([args.python, "-VV"], capture_output=True, text=True, check=True).stdout.strip()
-        print(f"{version}; {args.rounds} paired rounds; medians; the CPU is shared with other work")
+        where = "pinned to one CPU" if pinned else "not pinned"
+        print(f"{version}; {args.rounds} paired rounds; medians; {where}")
         done = subprocess.run(
             [args.python, os.path.abspath(__file__), "--in-process", "--rounds", str(args.rounds)],
             cwd=work,
