@@ -218,11 +218,25 @@ def _listed_registry(paths, mode, index):
     registry = Registry(items, on_violation=mode)
     if clean and index is not None:
         stamps = _stamps(searched, listed_at)
-        if stamps is not None:
+        # Asked first, so that a deployment where nothing can be written (a read-only file
+        # system and home) does not import the writer at every start only to fail.
+        if stamps is not None and any(map(_can_write, index[0])):
             from importspy_hook._reading.cache import store_start_index
 
             store_start_index(index, stamps, registry)
     return registry
+
+
+def _can_write(file):  # type: (str) -> bool
+    # Whether ``file`` could be written: its folder, or the nearest folder above that exists,
+    # is writable by this process.
+    folder = os.path.dirname(os.path.abspath(file))
+    while not os.path.isdir(folder):
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return False
+        folder = parent
+    return os.access(folder, os.W_OK)
 
 
 # -- Contract files and the compiled cache's warm path (``_reading.cache`` has the rest) -------------
