@@ -428,32 +428,21 @@ def cache_entries(cache_file):  # type: (str) -> tuple[dict[str, Any], int]
     if found is not None:
         return found
     found = _loaded[cache_file] = ({}, 0)
-    start = len(CACHE_HEADER) + 12
     try:
         fd = os.open(cache_file, os.O_RDONLY | getattr(os, "O_BINARY", 0))
     except OSError:
         return found
     try:
-        data = os.read(fd, 4096)  # one page: the index of about 30 contracts
-        if not data.startswith(CACHE_HEADER):
-            return found
-        end = start + int.from_bytes(data[start - 4 : start], "little")
-        if end > 1 << 24:  # a damaged length must not make a start-up allocate gigabytes
-            return found
-        while len(data) < end:
-            more = os.read(fd, end - len(data))
-            if not more:
-                return found
-            data += more
+        read = read_head(fd, CACHE_HEADER, 4096, 1 << 24)  # one page: the index of about 30 contracts
     except OSError:
         return found
     finally:
         os.close(fd)
-    index = memoryview(data)[start - 4 : end]
-    if data[start - 12 : start - 4] != keyed_digest(index):
+    if read is None:
         return found
+    data, start, end = read
     try:
-        entries = marshal.loads(index[4:])
+        entries = marshal.loads(memoryview(data)[start:end])
     except Exception:
         return found
     if type(entries) is not dict:
@@ -463,6 +452,29 @@ def cache_entries(cache_file):  # type: (str) -> tuple[dict[str, Any], int]
             return found
     found = _loaded[cache_file] = (entries, end)
     return found
+
+
+def read_head(fd, header, first, limit):  # type: (int, bytes, int, int) -> tuple[bytes, int, int] | None
+    # The head of a cache file or start index, read from ``fd``: ``header``, an 8-byte keyed
+    # digest of the rest of the head, its length (4 bytes, little-endian), then the head
+    # itself, ``data[start:end]``. None when the header differs, the file ends first, or the
+    # digest does not match. ``first``: the size of the first read, enough for most heads;
+    # ``limit``: a damaged length must not make a start-up allocate gigabytes.
+    data = os.read(fd, first)
+    start = len(header) + 12
+    if not data.startswith(header):
+        return None
+    end = start + int.from_bytes(data[start - 4 : start], "little")
+    if end > limit:
+        return None
+    while len(data) < end:
+        more = os.read(fd, end - len(data))
+        if not more:
+            return None
+        data += more
+    if data[start - 12 : start - 4] != keyed_digest(memoryview(data)[start - 4 : end]):
+        return None
+    return data, start, end
 
 
 def forget_cache_file(cache_file):  # type: (str) -> None
@@ -571,25 +583,15 @@ def indexed_registry(index, mode):  # type: (tuple[tuple[str, str], str], str | 
 
 
 def _indexed(fd, index_file, key, mode):  # type: (int, str, str, str | None) -> Registry | None
-    data = os.read(fd, 1 << 16)
-    start = len(START_INDEX_HEADER) + 12
-    if not data.startswith(START_INDEX_HEADER):
+    read = read_head(fd, START_INDEX_HEADER, 1 << 16, 1 << 26)
+    if read is None:
         return None
-    end = start + int.from_bytes(data[start - 4 : start], "little")
-    if end > 1 << 26:  # a damaged length must not make a start-up allocate gigabytes
-        return None
-    while len(data) < end:
-        more = os.read(fd, end - len(data))
-        if not more:
-            return None
-        data += more
-    head = memoryview(data)[start - 4 : end]
-    if data[start - 12 : start - 4] != keyed_digest(head):
-        return None
+    data, start, end = read
     import time
 
     started_at = time.time_ns()
-    found, stamps, exact, shared, prefixed, patterned, heads, length, digest = marshal.loads(head[4:])
+    head = marshal.loads(memoryview(data)[start:end])
+    found, stamps, exact, shared, prefixed, patterned, heads, length, digest = head
     if found != key:
         return None
     for path, mtime, ctime, inode in stamps:
