@@ -601,18 +601,23 @@ def _indexed(fd, index_file, key, mode):  # type: (int, str, str, str | None) ->
     registry = Registry(on_violation=mode)
     registry._arrange(exact, shared, prefixed, patterned, heads)
     registry._items = None
-    registry._pending = (index_file, fd, end, length, digest, started_at)
+    registry._pending = (index_file, [fd], end, length, digest, started_at)
     return registry
 
 
-def indexed_items(index_file, fd, offset, length, digest):
-    # type: (str, int, int, int, bytes) -> list[Any]
-    # The contracts of a start index, from the file this process opened at start-up. Should
-    # that descriptor no longer be the file (a daemon closes every descriptor it inherits, and
-    # the number is reused), it is left alone and the file is read again by its path.
-    blob = _read_at(fd, None, offset, length)
+def indexed_items(index_file, opened, offset, length, digest):
+    # type: (str, list[int], int, int, bytes) -> list[Any]
+    # The contracts of a start index, from the file this process opened at start-up
+    # (``opened``: its descriptor, until closed). Should that descriptor no longer be the file
+    # (a daemon closes every descriptor it inherits, and the number is reused), it is left
+    # alone and the file is read again by its path. Threads that get here at once each read;
+    # one closes, since list.pop hands the descriptor to one of them.
+    blob = _read_at(opened[0], None, offset, length) if opened else None
     if blob is not None and keyed_digest(blob) == digest:
-        os.close(fd)
+        try:
+            os.close(opened.pop())
+        except (IndexError, OSError):
+            pass
     else:
         blob = _read_at(-1, index_file, offset, length)
     items = marshal.loads(blob) if blob is not None and keyed_digest(blob) == digest else None
@@ -737,10 +742,10 @@ class Registry:
         self._ignored = None  # type: Callable[[str], Match[str] | None] | None
         self._patterned = ()  # type: tuple[tuple[Callable[[str], Match[str] | None], int], ...]
         self.pattern = None  # type: Callable[[str], Match[str] | None] | None
-        # A registry of the start index: (its file, that file open, where the items are in
-        # it, their length and digest, when this process started); the items are read at
-        # the first need (``_loaded``).
-        self._pending = None  # type: tuple[str, int, int, int, bytes, int] | None
+        # A registry of the start index: (its file, that file's descriptor in a list, where
+        # the items are in it, their length and digest, when this process started); the
+        # items are read at the first need (``_loaded``).
+        self._pending = None  # type: tuple[str, list[int], int, int, bytes, int] | None
         if self.ignore or patterned:
             # Only ignored names and patterns other than ``prefix*`` need ``re``.
             from importspy_hook._needs import compile_patterns

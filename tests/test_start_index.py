@@ -218,3 +218,41 @@ def test_damaged_contracts_in_the_index_refuse_protected_imports(
     assert index_files(indexed) == []
     restarted = report(wheel_environment, indexed, "app.billing")
     assert "IMPORTED" in restarted.stdout, restarted.output
+
+
+def test_threads_that_read_the_index_at_once_all_get_its_contracts(
+    wheel_environment: Environment, indexed: Project
+) -> None:
+    # Sixteen threads ask for the contracts at once: each reads them from the file opened at
+    # start-up, and only one may close it (a second close would fail, or close a file another
+    # part of the program has opened under the same number meanwhile).
+    code = """
+        import os, sys, threading
+        import _importspy_hook_guard as core
+        registry = core.installed_finder().registry
+        print("INDEXED", registry._pending is not None)
+        sys.setswitchinterval(1e-6)
+        barrier = threading.Barrier(16)
+        results = []
+        def run():
+            barrier.wait()
+            try:
+                results.append(registry.contracts_for("app.billing")[0]["module"])
+            except Exception as exc:
+                results.append(repr(exc))
+        threads = [threading.Thread(target=run) for _ in range(16)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        print("RESULTS", sorted(set(results)), len(results))
+    """
+    # Enough contracts that reading them takes a while, for the threads to meet there.
+    indexed.write({f"contracts/bulk/app.bulk{i}.yml": f"module: app.bulk{i}\n" for i in range(400)})
+    wheel_environment.run(indexed, "pass", env=ON)
+    time.sleep(2.1)
+    wheel_environment.run(indexed, "pass", env=ON)
+    for _ in range(3):
+        result = wheel_environment.run(indexed, code, env=ON)
+        assert "INDEXED True" in result.stdout, result.output
+        assert "RESULTS ['app.billing'] 16" in result.stdout, result.output
