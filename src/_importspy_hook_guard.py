@@ -598,11 +598,8 @@ def _indexed(fd, index_file, key, mode):  # type: (int, str, str, str | None) ->
         info = os.stat(path)
         if info.st_mtime_ns != mtime or info.st_ctime_ns != ctime or info.st_ino != inode:
             return None
-    registry = Registry(on_violation=mode)
-    registry._arrange(exact, shared, prefixed, patterned, heads)
-    registry._items = None
-    registry._pending = (index_file, [fd], end, length, digest, started_at)
-    return registry
+    pending = (index_file, [fd], end, length, digest, started_at)
+    return Registry.indexed((exact, shared, prefixed, patterned, heads), pending, mode)
 
 
 def indexed_items(index_file, opened, offset, length, digest):
@@ -751,6 +748,19 @@ class Registry:
             from importspy_hook._needs import compile_patterns
 
             self._ignored, self._patterned, self.pattern = compile_patterns(self.ignore, patterned)
+
+    @classmethod
+    def indexed(cls, arrangement, pending, on_violation):
+        # type: (tuple[Any, ...], tuple[str, list[int], int, int, bytes, int], str | None) -> Registry
+        # A registry of the start index (``indexed_registry``): arranged as the index holds it,
+        # its contracts read at the first need (``_loaded``).
+        registry = cls.__new__(cls)
+        registry.on_violation = on_violation
+        registry.ignore = ()
+        registry._arrange(*arrangement)
+        registry._items = None
+        registry._pending = pending
+        return registry
 
     def arrangement(self):  # type: () -> tuple[Any, ...]
         # What the start index keeps of this registry (``_reading.cache.store_start_index``).
